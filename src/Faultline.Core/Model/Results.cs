@@ -1,0 +1,86 @@
+namespace Faultline.Core.Model;
+
+/// <summary>One evaluated condition: the expression as written, whether it held, and the value it saw.</summary>
+public sealed record ConditionResult(string Expr, bool Ok, string? Actual);
+
+/// <summary>The classifier's verdict on one failure.</summary>
+public sealed record Classification(Layer Layer, Side Side, IReadOnlyList<string> Evidence, string Remedy);
+
+public sealed record ResultError(string Kind, string Message);
+
+/// <summary>One target's line in a report.</summary>
+public sealed record TargetResult
+{
+    public required string Name { get; init; }
+
+    public required string Kind { get; init; }
+
+    public required string Target { get; init; }
+
+    public string Category { get; init; } = "default";
+
+    public bool Critical { get; init; } = true;
+
+    public ResultStatus Status { get; init; }
+
+    public Layer? Layer { get; init; }
+
+    public Side? Side { get; init; }
+
+    public double DurationMs { get; init; }
+
+    public PhaseTimings Phases { get; init; } = new();
+
+    public IReadOnlyList<ConditionResult> Conditions { get; init; } = [];
+
+    public ResultError? Error { get; init; }
+
+    public IReadOnlyList<string> Evidence { get; init; } = [];
+
+    public string? Remedy { get; init; }
+
+    public IReadOnlyList<string> DependsOn { get; init; } = [];
+
+    /// <summary>The raw observation, for writers that show protocol facts (certificate, DNS answers, headroom).</summary>
+    public Observation? Observation { get; init; }
+}
+
+public sealed record PrimaryFailure(string Target, Layer Layer, Side Side);
+
+public sealed record ReportSummary
+{
+    public int Total { get; init; }
+
+    public int Passed { get; init; }
+
+    public int Failed { get; init; }
+
+    public int Warnings { get; init; }
+
+    public int CriticalFailures { get; init; }
+
+    public IReadOnlyDictionary<Layer, int> ByLayer { get; init; } = new Dictionary<Layer, int>();
+
+    public Attribution Attribution { get; init; }
+
+    public PrimaryFailure? Primary { get; init; }
+}
+
+public sealed record Report
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
+    public OverallStatus Status { get; init; }
+
+    public string? Environment { get; init; }
+
+    public DateTimeOffset StartedAt { get; init; }
+
+    public double DurationMs { get; init; }
+
+    public required ReportSummary Summary { get; init; }
+
+    public IReadOnlyList<TargetResult> Results { get; init; } = [];
+}
