@@ -1,0 +1,187 @@
+using System.CommandLine;
+using Faultline.Core.Config;
+using Faultline.Core.Model;
+using Faultline.Core.Reporting;
+using Faultline.Core.Running;
+using Microsoft.Extensions.Logging;
+
+namespace Faultline.Cli.Commands;
+
+/// <summary><c>faultline check</c>: one-shot layered diagnosis with a verdict and an exit code.</summary>
+internal static class CheckCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var address = new Argument<string?>("address")
+        {
+            Description = "Quick mode: probe one address layer by layer (" + QuickTargets.Help + ") instead of a config file.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var config = new Option<FileInfo?>("--config", "-c") { Description = "The config file (YAML) listing the targets." };
+        var format = new Option<string>("--format", "-f")
+        {
+            Description = "Report format: table (default, for people), json, junit or markdown.",
+            DefaultValueFactory = _ => "table",
+        };
+        format.AcceptOnlyFromAmong([.. ReportWriters.Formats]);
+        var outputFile = new Option<FileInfo?>("--output", "-o") { Description = "Write the report (in --format) to this file; the console still shows the table." };
+        var category = new Option<string?>("--category") { Description = "Run only the targets of this category." };
+        var timeout = new Option<string?>("--timeout") { Description = "Deadline per target when the config sets none (e.g. 5s); default 10s." };
+        var resolver = new Option<string?>("--resolver") { Description = "Resolve every name through this DNS server (host:port), e.g. 127.0.0.1:5353." };
+        var noColor = new Option<bool>("--no-color") { Description = "Plain output without colours (also when NO_COLOR is set or output is redirected)." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log probe progress to stderr." };
+
+        var command = new Command("check", "Probe every target once, concurrently; attribute each failure to a layer (dns, network, tls, proxy, application, database, cache, configuration) and side (infrastructure or application); print a verdict. Exit 0: all critical targets pass; 1: a critical target failed; 2: invalid config or usage; 3: internal error.")
+        {
+            address, config, format, outputFile, category, timeout, resolver, noColor, verbose,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var request = new CheckRequest(
+                parse.GetValue(address),
+                parse.GetValue(config)?.FullName,
+                parse.GetValue(format) ?? "table",
+                parse.GetValue(outputFile)?.FullName,
+                parse.GetValue(category),
+                parse.GetValue(timeout),
+                parse.GetValue(resolver),
+                Color: !parse.GetValue(noColor) && !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")),
+                Verbose: parse.GetValue(verbose));
+            return await RunAsync(request, output, error, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    internal sealed record CheckRequest(
+        string? Address,
+        string? ConfigPath,
+        string Format,
+        string? OutputPath,
+        string? Category,
+        string? Timeout,
+        string? Resolver,
+        bool Color,
+        bool Verbose);
+
+    internal static async Task<int> RunAsync(CheckRequest request, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        FaultlineConfig config;
+        try
+        {
+            config = LoadConfig(request);
+        }
+        catch (UsageException ex)
+        {
+            await error.WriteLineAsync($"faultline: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        catch (ConfigException ex)
+        {
+            foreach (var e in ex.Errors)
+            {
+                await error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
+            }
+
+            await error.WriteLineAsync($"faultline: the config has {ex.Errors.Count} error{(ex.Errors.Count == 1 ? string.Empty : "s")}; nothing was probed.").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        using var loggerFactory = LoggerFactory.Create(builder =>
+        {
+            builder.SetMinimumLevel(request.Verbose ? LogLevel.Debug : LogLevel.Warning);
+            builder.AddSimpleConsole(o => o.SingleLine = true);
+            builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        });
+
+        var runner = new CheckRunner(ProbeSet.Create(), ProbeSet.Resolver, TimeProvider.System, loggerFactory);
+        var report = await runner.RunAsync(config, new CheckOptions { Category = request.Category }, cancellationToken).ConfigureAwait(false);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            await error.WriteLineAsync("faultline: interrupted; the report below is partial").ConfigureAwait(false);
+        }
+
+        if (request.OutputPath is not null)
+        {
+            await using (var file = new StreamWriter(request.OutputPath, append: false))
+            {
+                ReportWriters.Create(request.Format).Write(report, file);
+            }
+
+            ReportWriters.Create("table", request.Color).Write(report, output);
+            await output.WriteLineAsync($"Report ({request.Format}) written to {request.OutputPath}").ConfigureAwait(false);
+        }
+        else
+        {
+            ReportWriters.Create(request.Format, request.Color).Write(report, output);
+        }
+
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ExitCodes.Interrupted;
+        }
+
+        return report.Summary.CriticalFailures > 0 ? ExitCodes.CriticalFailure : ExitCodes.Ok;
+    }
+
+    private static FaultlineConfig LoadConfig(CheckRequest request)
+    {
+        if (request.Address is not null && request.ConfigPath is not null)
+        {
+            throw new UsageException("give either --config FILE or an address, not both");
+        }
+
+        if (request.Address is null && request.ConfigPath is null)
+        {
+            throw new UsageException("nothing to check: give --config FILE (see examples/local.yaml) or an address (" + QuickTargets.Help + ")");
+        }
+
+        FaultlineConfig config;
+        if (request.ConfigPath is not null)
+        {
+            if (!File.Exists(request.ConfigPath))
+            {
+                throw new UsageException($"config file not found: {request.ConfigPath}");
+            }
+
+            config = ConfigLoader.LoadFile(request.ConfigPath);
+        }
+        else
+        {
+            config = QuickTargets.Build(request.Address!);
+        }
+
+        if (request.Timeout is not null)
+        {
+            if (!Durations.TryParse(request.Timeout, out var t) || t <= TimeSpan.Zero)
+            {
+                throw new UsageException($"--timeout: bad duration \"{request.Timeout}\"; {Durations.Help}");
+            }
+
+            config = config with { Defaults = config.Defaults with { Timeout = t } };
+        }
+
+        if (request.Resolver is not null)
+        {
+            config = config with { Resolver = request.Resolver };
+        }
+
+        if (request.Category is not null && !config.Targets.Any(t => t.Category == request.Category))
+        {
+            var known = string.Join(", ", config.Targets.Select(t => t.Category).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+            throw new UsageException($"--category: no target has category '{request.Category}'; categories in this config: {known}");
+        }
+
+        if (request.OutputPath is not null)
+        {
+            var dir = Path.GetDirectoryName(request.OutputPath);
+            if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
+            {
+                throw new UsageException($"--output: directory does not exist: {dir}");
+            }
+        }
+
+        return config;
+    }
+}

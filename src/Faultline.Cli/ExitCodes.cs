@@ -1,0 +1,20 @@
+namespace Faultline.Cli;
+
+/// <summary>Exit codes of check (and later validate and lab run). Documented in docs/report.md.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Every critical target passed.</summary>
+    public const int Ok = 0;
+
+    /// <summary>At least one critical target failed.</summary>
+    public const int CriticalFailure = 1;
+
+    /// <summary>Invalid configuration or usage.</summary>
+    public const int Usage = 2;
+
+    /// <summary>Faultline itself failed.</summary>
+    public const int Internal = 3;
+
+    /// <summary>Interrupted by the user (Ctrl-C), as shells expect.</summary>
+    public const int Interrupted = 130;
+}

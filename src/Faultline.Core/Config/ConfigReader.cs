@@ -1,0 +1,687 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Faultline.Core.Conditions;
+using Faultline.Core.Model;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Faultline.Core.Config;
+
+/// <summary>A scalar after interpolation, with what may be shown of it.</summary>
+internal sealed record LocatedString(string Value, YamlNode Node, bool FromEnvironment, string Raw)
+{
+    /// <summary>What messages may quote: the value as written in the file, never what a variable held.</summary>
+    public string Display => FromEnvironment ? Raw : Value;
+}
+
+/// <summary>A mapping read against a scope of the key table: the values that passed validation.</summary>
+internal sealed class Section(YamlMappingNode node, SourceLocation location)
+{
+    private readonly Dictionary<string, (ConfigKey Key, YamlNode Node, object Value)> _values = new(StringComparer.Ordinal);
+
+    public YamlMappingNode Node { get; } = node;
+
+    public SourceLocation Location { get; } = location;
+
+    public void Set(ConfigKey key, YamlNode valueNode, object value) => _values[key.Name] = (key, valueNode, value);
+
+    public bool Has(string name) => _values.ContainsKey(name);
+
+    public T? Get<T>(string name)
+        where T : class => _values.TryGetValue(name, out var entry) ? entry.Value as T : null;
+
+    public T? GetValue<T>(string name)
+        where T : struct => _values.TryGetValue(name, out var entry) && entry.Value is T value ? value : null;
+
+    public string? String(string name) => Get<LocatedString>(name)?.Value;
+
+    public IReadOnlyList<LocatedString> List(string name) => Get<List<LocatedString>>(name) ?? [];
+}
+
+/// <summary>Reads one YAML document against the key table, collecting every error.</summary>
+internal sealed class ConfigReader
+{
+    private static readonly Regex NamePattern = new("^[A-Za-z0-9._/-]+$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
+    private readonly string _displayPath;
+    private readonly string _baseDirectory;
+    private readonly Func<string, string?> _getVariable;
+    private readonly string[] _lines;
+    private readonly List<ConfigError> _errors = [];
+
+    public ConfigReader(string text, string displayPath, string baseDirectory, Func<string, string?> getVariable)
+    {
+        _displayPath = displayPath;
+        _baseDirectory = baseDirectory;
+        _getVariable = getVariable;
+        _lines = text.Split('\n');
+    }
+
+    public IReadOnlyList<ConfigError> Errors => _errors;
+
+    public SourceLocation Location(YamlNode node) => new(_displayPath, ToInt(node.Start.Line), ToInt(node.Start.Column));
+
+    public SourceLocation Location(Mark mark) => new(_displayPath, ToInt(mark.Line), ToInt(mark.Column));
+
+    public void Error(SourceLocation? location, string message, string? hint = null) => _errors.Add(new ConfigError(location, message, hint));
+
+    public void Error(YamlNode node, string message, string? hint = null) => Error(Location(node), message, hint);
+
+    /// <summary>Location of the character at <paramref name="offset"/> of a scalar's value, accounting for quotes and escapes.</summary>
+    public SourceLocation LocationInScalar(YamlScalarNode node, int offset)
+    {
+        var start = Location(node);
+        if (node.Start.Line != node.End.Line || start.Line < 1 || start.Line > _lines.Length)
+        {
+            return start;
+        }
+
+        var line = _lines[start.Line - 1];
+        var i = start.Column - 1;
+        switch (node.Style)
+        {
+            case ScalarStyle.Plain:
+                return start with { Column = start.Column + offset };
+            case ScalarStyle.SingleQuoted:
+                i++;
+                for (var k = 0; k < offset && i < line.Length; k++)
+                {
+                    i += line[i] == '\'' && i + 1 < line.Length && line[i + 1] == '\'' ? 2 : 1;
+                }
+
+                return start with { Column = i + 1 };
+            case ScalarStyle.DoubleQuoted:
+                i++;
+                for (var k = 0; k < offset && i < line.Length; k++)
+                {
+                    if (line[i] == '\\' && i + 1 < line.Length)
+                    {
+                        i += line[i + 1] switch
+                        {
+                            'x' => 4,
+                            'u' => 6,
+                            'U' => 10,
+                            _ => 2,
+                        };
+                    }
+                    else
+                    {
+                        i++;
+                    }
+                }
+
+                return start with { Column = i + 1 };
+            default:
+                return start;
+        }
+    }
+
+    /// <summary>Read a mapping against <paramref name="scope"/>. <paramref name="kind"/> filters target keys; <paramref name="where"/> names the place in messages.</summary>
+    public Section ReadSection(YamlMappingNode mapping, string scope, string? kind, string where)
+    {
+        var section = new Section(mapping, Location(mapping));
+        foreach (var (keyNode, valueNode) in mapping.Children)
+        {
+            if (keyNode is not YamlScalarNode { Value: { } name })
+            {
+                Error(keyNode, $"a key {where} must be a plain name", "write key: value");
+                continue;
+            }
+
+            var key = ConfigKeys.Find(scope, name);
+            if (key is null)
+            {
+                UnknownKey(keyNode, name, scope, kind, where);
+                continue;
+            }
+
+            if (!key.AppliesTo(kind))
+            {
+                var takes = string.Join(", ", ConfigKeys.InScope(scope).Where(k => k.Kinds is not null && k.AppliesTo(kind)).Select(k => k.Name));
+                Error(keyNode, $"'{name}' does not apply to kind {kind} {where.Replace($" (kind {kind})", string.Empty, StringComparison.Ordinal)}", $"{kind} takes {takes} (and the keys every kind takes)");
+                continue;
+            }
+
+            var value = ReadValue(key, valueNode, kind, where);
+            if (value is not null)
+            {
+                section.Set(key, valueNode, value);
+            }
+        }
+
+        foreach (var key in ConfigKeys.InScope(scope))
+        {
+            if (key.Required && !section.Has(key.Name) && !HasKey(mapping, key.Name))
+            {
+                Error(section.Location, $"missing '{key.Name}' {where}", key.Example is null ? null : $"add {key.Name}: {key.Example}");
+            }
+        }
+
+        return section;
+    }
+
+    public static bool HasKey(YamlMappingNode mapping, string name) =>
+        mapping.Children.Keys.Any(k => k is YamlScalarNode { Value: { } v } && string.Equals(v, name, StringComparison.Ordinal));
+
+    public static YamlNode? Child(YamlMappingNode mapping, string name) =>
+        mapping.Children.FirstOrDefault(p => p.Key is YamlScalarNode { Value: { } v } && string.Equals(v, name, StringComparison.Ordinal)).Value;
+
+    /// <summary>Interpolate a scalar; null (with errors recorded) when it cannot be used.</summary>
+    public LocatedString? Scalar(YamlNode node, ConfigKey key, string where, bool allowEmpty = false)
+    {
+        if (node is not YamlScalarNode scalar)
+        {
+            var shape = node is YamlSequenceNode ? "a list" : "a mapping";
+            Error(node, $"'{key.Name}' {where} must be a single value, not {shape}", key.Example is null ? null : $"write {key.Name}: {key.Example}");
+            return null;
+        }
+
+        var raw = scalar.Value ?? string.Empty;
+        if (scalar.Style == ScalarStyle.Plain && raw is "" or "~" or "null" or "Null" or "NULL")
+        {
+            Error(node, $"'{key.Name}' {where} has no value", key.Example is null ? "give it a value or remove the key" : $"write {key.Name}: {key.Example}");
+            return null;
+        }
+
+        var problems = new List<Interpolation.Problem>();
+        var value = Interpolation.Expand(raw, _getVariable, problems, out var changed);
+        foreach (var problem in problems)
+        {
+            Error(LocationInScalar(scalar, problem.Offset), problem.Message, problem.Hint);
+        }
+
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!allowEmpty && value.Length == 0)
+        {
+            var hint = changed ? "the value is empty once environment variables are filled in" : "give it a value or remove the key";
+            Error(node, $"'{key.Name}' {where} is empty", hint);
+            return null;
+        }
+
+        return new LocatedString(value, node, changed, raw);
+    }
+
+    private void UnknownKey(YamlNode keyNode, string name, string scope, string? kind, string where)
+    {
+        var allowed = ConfigKeys.InScope(scope).Where(k => k.AppliesTo(kind)).Select(k => k.Name).ToList();
+        var suggestion = Suggestions.Nearest(name, allowed);
+        var elsewhere = ConfigKeys.All.FirstOrDefault(k => string.Equals(k.Name, name, StringComparison.Ordinal));
+        string hint;
+        if (suggestion is not null)
+        {
+            hint = $"did you mean '{suggestion}'?";
+        }
+        else if (elsewhere is not null)
+        {
+            hint = $"'{name}' belongs {ScopeName(elsewhere.Scope)}; keys here: {string.Join(", ", allowed)}";
+        }
+        else
+        {
+            hint = "keys here: " + string.Join(", ", allowed);
+        }
+
+        Error(keyNode, $"unknown key '{name}' {where}", hint);
+    }
+
+    private static string ScopeName(string scope) => scope switch
+    {
+        ConfigKeys.Root => "at the top level",
+        ConfigKeys.Defaults => "under 'defaults'",
+        ConfigKeys.Target => "in a target",
+        ConfigKeys.Tls => "under a target's 'tls'",
+        ConfigKeys.SecretDir => "under a secret target's 'source'",
+        _ => "under a secret rule",
+    };
+
+    private object? ReadValue(ConfigKey key, YamlNode node, string? kind, string where)
+    {
+        switch (key.Type)
+        {
+            case KeyType.String:
+                {
+                    var s = Scalar(node, key, where, allowEmpty: key.Format == KeyFormat.None);
+                    return s is null ? null : Format(key, s, where);
+                }
+
+            case KeyType.Boolean:
+                {
+                    var s = Scalar(node, key, where);
+                    if (s is null)
+                    {
+                        return null;
+                    }
+
+                    if (string.Equals(s.Value, "true", StringComparison.OrdinalIgnoreCase))
+                    {
+                        return true;
+                    }
+
+                    if (string.Equals(s.Value, "false", StringComparison.OrdinalIgnoreCase))
+                    {
+                        return false;
+                    }
+
+                    Error(node, $"'{key.Name}' {where} must be true or false, not \"{s.Display}\"", $"write {key.Name}: {key.Example ?? "true"}");
+                    return null;
+                }
+
+            case KeyType.Integer:
+                {
+                    var s = Scalar(node, key, where);
+                    if (s is null)
+                    {
+                        return null;
+                    }
+
+                    var range = $"{key.Minimum?.ToString(CultureInfo.InvariantCulture) ?? "any"}..{key.Maximum?.ToString(CultureInfo.InvariantCulture) ?? "any"}";
+                    if (!int.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+                    {
+                        Error(node, $"'{key.Name}' {where} must be a whole number, not \"{s.Display}\"", $"write {key.Name}: {key.Example}");
+                        return null;
+                    }
+
+                    if ((key.Minimum is { } min && number < min) || (key.Maximum is { } max && number > max))
+                    {
+                        Error(node, $"'{key.Name}' {where} is {(s.FromEnvironment ? "out of range" : s.Value)}; it must be in {range}", $"write a whole number in {range}");
+                        return null;
+                    }
+
+                    return number;
+                }
+
+            case KeyType.Duration:
+                {
+                    var s = Scalar(node, key, where);
+                    if (s is null)
+                    {
+                        return null;
+                    }
+
+                    if (!Durations.TryParse(s.Value, out var duration) || s.Value.Any(char.IsWhiteSpace))
+                    {
+                        var bare = double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? " (a bare number has no unit)" : string.Empty;
+                        Error(node, $"bad duration \"{s.Display}\" for '{key.Name}' {where}{bare}", Durations.Help);
+                        return null;
+                    }
+
+                    if (duration <= TimeSpan.Zero)
+                    {
+                        Error(node, $"'{key.Name}' {where} must be longer than zero", Durations.Help);
+                        return null;
+                    }
+
+                    return duration;
+                }
+
+            case KeyType.StringList:
+                {
+                    if (node is not YamlSequenceNode sequence)
+                    {
+                        Error(node, $"'{key.Name}' {where} must be a list", $"write {key.Name}: {key.Example}");
+                        return null;
+                    }
+
+                    var items = new List<LocatedString>();
+                    foreach (var item in sequence.Children)
+                    {
+                        var s = Scalar(item, key, where);
+                        if (s is not null && Format(key, s, where) is { } formatted)
+                        {
+                            items.Add(formatted);
+                        }
+                    }
+
+                    return items;
+                }
+
+            case KeyType.StringMap:
+                {
+                    if (node is not YamlMappingNode map)
+                    {
+                        Error(node, $"'{key.Name}' {where} must be a mapping of names to values", $"write {key.Name}: {key.Example}");
+                        return null;
+                    }
+
+                    var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                    foreach (var (k, v) in map.Children)
+                    {
+                        if (k is not YamlScalarNode { Value: { Length: > 0 } name })
+                        {
+                            Error(k, $"a name in '{key.Name}' {where} must be a plain name", null);
+                            continue;
+                        }
+
+                        var s = Scalar(v, key, where, allowEmpty: true);
+                        if (s is not null)
+                        {
+                            values[name] = s.Value;
+                        }
+                    }
+
+                    return values;
+                }
+
+            case KeyType.Section:
+                if (node is not YamlMappingNode sectionNode)
+                {
+                    Error(node, $"'{key.Name}' {where} must be a mapping", $"write {key.Name}: {key.Example}");
+                    return null;
+                }
+
+                return ReadSection(sectionNode, key.Nested!, kind, NestedWhere(key.Name, where));
+
+            case KeyType.SectionList:
+                {
+                    if (node is not YamlSequenceNode list)
+                    {
+                        Error(node, $"'{key.Name}' {where} must be a list", "write each entry on a line starting with '- '");
+                        return null;
+                    }
+
+                    var sections = new List<Section>();
+                    foreach (var item in list.Children)
+                    {
+                        if (item is not YamlMappingNode itemNode)
+                        {
+                            Error(item, $"each entry of '{key.Name}' must be a mapping", "write - { name: api, kind: http, url: https://... }");
+                            continue;
+                        }
+
+                        sections.Add(key.Nested == ConfigKeys.Target ? ReadTarget(itemNode) : ReadSection(itemNode, key.Nested!, null, NestedWhere(key.Name, where)));
+                    }
+
+                    return sections;
+                }
+
+            case KeyType.SectionMap:
+                {
+                    if (node is not YamlMappingNode map)
+                    {
+                        Error(node, $"'{key.Name}' {where} must be a mapping", $"write {key.Name}: {key.Example}");
+                        return null;
+                    }
+
+                    var sections = new Dictionary<string, Section>(StringComparer.Ordinal);
+                    foreach (var (k, v) in map.Children)
+                    {
+                        if (k is not YamlScalarNode { Value: { Length: > 0 } name })
+                        {
+                            Error(k, $"a name in '{key.Name}' {where} must be a plain name", null);
+                            continue;
+                        }
+
+                        if (v is not YamlMappingNode ruleNode)
+                        {
+                            Error(v, $"'{name}' in '{key.Name}' {where} must be a mapping", $"write {key.Name}: {key.Example}");
+                            continue;
+                        }
+
+                        sections[name] = ReadSection(ruleNode, key.Nested!, kind, $"in {key.Name}.{name} {where}");
+                    }
+
+                    return sections;
+                }
+
+            case KeyType.SecretSource:
+                if (node is YamlScalarNode sourceScalar)
+                {
+                    var s = Scalar(sourceScalar, key, where);
+                    if (s is null)
+                    {
+                        return null;
+                    }
+
+                    if (string.Equals(s.Value, "env", StringComparison.Ordinal))
+                    {
+                        return new SecretSourceSpec();
+                    }
+
+                    Error(node, $"'{key.Name}' {where} must be env or {{ dir: PATH }}, not \"{s.Display}\"", "write source: env, or source: { dir: /run/secrets }");
+                    return null;
+                }
+
+                if (node is YamlMappingNode sourceMap)
+                {
+                    var section = ReadSection(sourceMap, key.Nested!, kind, NestedWhere(key.Name, where));
+                    return section.String("dir") is { } dir ? new SecretSourceSpec { Directory = dir } : null;
+                }
+
+                Error(node, $"'{key.Name}' {where} must be env or {{ dir: PATH }}", "write source: env, or source: { dir: /run/secrets }");
+                return null;
+
+            default:
+                return null;
+        }
+    }
+
+    private static string NestedWhere(string keyName, string where) => $"in '{keyName}' {where}";
+
+    private Section ReadTarget(YamlMappingNode node)
+    {
+        var nameNode = Child(node, "name");
+        var name = nameNode is YamlScalarNode { Value: { Length: > 0 } n } ? n : null;
+        var kindNode = Child(node, "kind");
+        string? kind = null;
+        if (kindNode is YamlScalarNode { Value: { } k })
+        {
+            var expanded = Interpolation.Expand(k, _getVariable, [], out _);
+            if (expanded is not null && TargetKinds.All.Contains(expanded, StringComparer.Ordinal))
+            {
+                kind = expanded;
+            }
+        }
+
+        var where = name is null ? "in a target" : kind is null ? $"in target '{name}'" : $"in target '{name}' (kind {kind})";
+        var section = ReadSection(node, ConfigKeys.Target, kind, where);
+        if (kind is null)
+        {
+            return section;
+        }
+
+        foreach (var key in ConfigKeys.InScope(ConfigKeys.Target))
+        {
+            if (key.RequiredFor.Contains(kind, StringComparer.Ordinal) && !HasKey(node, key.Name))
+            {
+                Error(section.Location, $"missing '{key.Name}' {where}", key.Example is null ? null : $"add {key.Name}: {key.Example}");
+            }
+        }
+
+        foreach (var (requiredKind, anyOf) in ConfigKeys.RequiredAnyOf)
+        {
+            if (string.Equals(requiredKind, kind, StringComparison.Ordinal) && !anyOf.Any(k => HasKey(node, k)))
+            {
+                var examples = anyOf.Select(k => ConfigKeys.Find(ConfigKeys.Target, k)).Where(k => k?.Example is not null).Select(k => $"{k!.Name}: {k.Example}");
+                Error(section.Location, $"{where} needs {string.Join(" or ", anyOf.Select(k => $"'{k}'"))}", "add " + string.Join(" or ", examples));
+            }
+        }
+
+        return section;
+    }
+
+    private LocatedString? Format(ConfigKey key, LocatedString s, string where)
+    {
+        var value = s.Value;
+        var node = s.Node;
+        var shown = s.Display;
+        switch (key.Format)
+        {
+            case KeyFormat.None:
+                return s;
+            case KeyFormat.TargetName:
+                if (!NamePattern.IsMatch(value))
+                {
+                    Error(node, $"bad name \"{shown}\" for '{key.Name}' {where}", "a name uses letters, digits, '-', '_', '.' and '/'");
+                    return null;
+                }
+
+                return s;
+            case KeyFormat.Kind:
+                if (!TargetKinds.All.Contains(value, StringComparer.Ordinal))
+                {
+                    var suggestion = Suggestions.Nearest(value, TargetKinds.All);
+                    var hint = (suggestion is null ? string.Empty : $"did you mean '{suggestion}'? ") + "kinds: " + string.Join(", ", TargetKinds.All);
+                    Error(node, $"unknown kind '{shown}' {where}", hint);
+                    return null;
+                }
+
+                return s;
+            case KeyFormat.HttpUrl:
+                if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
+                {
+                    Error(node, $"'{key.Name}' {where} must be an absolute http:// or https:// URL, not \"{shown}\"", $"write {key.Name}: {key.Example}");
+                    return null;
+                }
+
+                return s;
+            case KeyFormat.Resolver:
+                if (!IsResolver(value))
+                {
+                    Error(node, $"bad resolver \"{shown}\" for '{key.Name}' {where}", "write host:port or an IP address, e.g. \"127.0.0.1:5353\" or 10.0.0.2");
+                    return null;
+                }
+
+                return s;
+            case KeyFormat.Host:
+                if (value.Contains("://", StringComparison.Ordinal) || value.Any(c => char.IsWhiteSpace(c) || c == '/'))
+                {
+                    Error(node, $"'{key.Name}' {where} must be a host name or IP address, not \"{shown}\"", "write only the host, e.g. api.example.test; put the port in 'port'");
+                    return null;
+                }
+
+                return s;
+            case KeyFormat.ExistingFile:
+                {
+                    var path = Path.GetFullPath(value, _baseDirectory);
+                    if (!File.Exists(path))
+                    {
+                        Error(node, $"'{key.Name}' {where}: file not found: {(s.FromEnvironment ? shown : path)}", "paths are relative to the config file's directory");
+                        return null;
+                    }
+
+                    return s with { Value = path };
+                }
+
+            case KeyFormat.Directory:
+                return s with { Value = Path.GetFullPath(value, _baseDirectory) };
+            case KeyFormat.Condition:
+                return CheckCondition(s, where);
+            case KeyFormat.Regex:
+                try
+                {
+                    _ = new Regex(value, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+                    return s;
+                }
+                catch (ArgumentException ex)
+                {
+                    var message = s.FromEnvironment ? "it is not a valid regular expression" : ex.Message;
+                    Error(node, $"bad pattern \"{shown}\" for '{key.Name}' {where}: {message}", "write a .NET regular expression, e.g. \"^https://\"");
+                    return null;
+                }
+
+            case KeyFormat.HttpMethod:
+                if (!value.All(char.IsAsciiLetter))
+                {
+                    Error(node, $"bad HTTP method \"{shown}\" {where}", "write GET, HEAD, POST, ...");
+                    return null;
+                }
+
+                return s with { Value = value.ToUpperInvariant() };
+            case KeyFormat.SecretName:
+                if (value.Any(c => char.IsWhiteSpace(c) || c is '/' or '\\'))
+                {
+                    Error(node, $"bad secret name \"{shown}\" {where}", "a secret name is one word, e.g. DATABASE_URL");
+                    return null;
+                }
+
+                return s;
+            case KeyFormat.RecordType:
+                {
+                    var upper = value.ToUpperInvariant();
+                    if (key.Values is { } values && !values.Contains(upper, StringComparer.Ordinal))
+                    {
+                        Error(node, $"unknown record type \"{shown}\" {where}", "write one of " + string.Join(", ", values));
+                        return null;
+                    }
+
+                    return s with { Value = upper };
+                }
+
+            default:
+                return s;
+        }
+    }
+
+    private LocatedString? CheckCondition(LocatedString s, string where)
+    {
+        try
+        {
+            _ = ConditionParser.Parse(s.Value);
+            return s;
+        }
+        catch (ConditionSyntaxException ex)
+        {
+            if (s.FromEnvironment)
+            {
+                Error(s.Node, $"bad condition \"{s.Raw}\" {where} once environment variables are filled in", "check the variables it uses; see docs/conditions.md");
+                return null;
+            }
+
+            var location = s.Node is YamlScalarNode scalar ? LocationInScalar(scalar, ex.Column - 1) : Location(s.Node);
+            Error(location, $"bad condition \"{s.Value}\" {where}: {ex.Message}", string.IsNullOrEmpty(ex.Hint) ? null : ex.Hint);
+            return null;
+        }
+    }
+
+    internal static bool IsResolver(string value)
+    {
+        if (value.Count(c => c == ':') > 1 && !value.Contains('[', StringComparison.Ordinal))
+        {
+            return IPAddress.TryParse(value, out var v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        }
+
+        if (!value.Contains(':', StringComparison.Ordinal))
+        {
+            return value.Count(c => c == '.') == 3 && value.All(c => char.IsAsciiDigit(c) || c == '.') && IPAddress.TryParse(value, out _);
+        }
+
+        string host;
+        string port;
+        if (value.StartsWith('['))
+        {
+            var close = value.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0 || close + 1 >= value.Length || value[close + 1] != ':')
+            {
+                return false;
+            }
+
+            host = value[1..close];
+            port = value[(close + 2)..];
+            if (!IPAddress.TryParse(host, out _))
+            {
+                return false;
+            }
+        }
+        else
+        {
+            var colon = value.LastIndexOf(':');
+            if (colon <= 0 || value.IndexOf(':', StringComparison.Ordinal) != colon)
+            {
+                return false;
+            }
+
+            host = value[..colon];
+            port = value[(colon + 1)..];
+        }
+
+        return host.Length > 0
+            && host.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ':')
+            && int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is >= 1 and <= 65535;
+    }
+
+    private static int ToInt(long value) => (int)Math.Clamp(value, 1, int.MaxValue);
+}

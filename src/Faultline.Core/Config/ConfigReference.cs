@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text;
+
+namespace Faultline.Core.Config;
+
+/// <summary>The key reference of docs/config.md, generated from the key table so the page cannot drift from the loader.</summary>
+internal static class ConfigReference
+{
+    public const string StartMarker = "<!-- reference:start (generated from ConfigKeys; do not edit by hand) -->";
+    public const string EndMarker = "<!-- reference:end -->";
+
+    public static string Markdown()
+    {
+        var builder = new StringBuilder();
+        builder.Append(StartMarker).Append('\n');
+        foreach (var (scope, title) in new[]
+        {
+            (ConfigKeys.Root, "Top level"),
+            (ConfigKeys.Defaults, "`defaults`"),
+            (ConfigKeys.Target, "Target (each entry of `targets`)"),
+            (ConfigKeys.Tls, "`tls` (in a target)"),
+            (ConfigKeys.SecretDir, "`source: { dir }` (secret targets)"),
+            (ConfigKeys.SecretRule, "`rules.NAME` (secret targets)"),
+        })
+        {
+            builder.Append('\n').Append("### ").Append(title).Append("\n\n");
+            var withKinds = scope == ConfigKeys.Target;
+            builder.Append(withKinds ? "| key | type | kinds | required | default | example | meaning |\n|---|---|---|---|---|---|---|\n"
+                                     : "| key | type | required | default | example | meaning |\n|---|---|---|---|---|---|\n");
+            foreach (var key in ConfigKeys.InScope(scope))
+            {
+                builder.Append("| `").Append(key.Name).Append("` | ").Append(TypeName(key)).Append(" | ");
+                if (withKinds)
+                {
+                    builder.Append(key.Kinds is null ? "all" : string.Join(", ", key.Kinds)).Append(" | ");
+                }
+
+                builder.Append(Required(key)).Append(" | ")
+                    .Append(key.Default is null ? "—" : Code(key.Default)).Append(" | ")
+                    .Append(key.Example is null ? "—" : Code(key.Example)).Append(" | ")
+                    .Append(Escape(key.Description)).Append(" |\n");
+            }
+        }
+
+        builder.Append('\n').Append(EndMarker).Append('\n');
+        return builder.ToString();
+    }
+
+    private static string Required(ConfigKey key)
+    {
+        if (key.Required)
+        {
+            return "yes";
+        }
+
+        var anyOf = ConfigKeys.RequiredAnyOf.Where(r => r.AnyOf.Contains(key.Name, StringComparer.Ordinal)).ToList();
+        if (key.RequiredFor.Count > 0)
+        {
+            return "for " + string.Join(", ", key.RequiredFor);
+        }
+
+        if (anyOf.Count > 0)
+        {
+            return string.Join("; ", anyOf.Select(r => $"{r.Kind}: one of {string.Join(", ", r.AnyOf)}"));
+        }
+
+        return "no";
+    }
+
+    private static string TypeName(ConfigKey key)
+    {
+        string Range() => key.Minimum is null && key.Maximum is null
+            ? string.Empty
+            : string.Create(CultureInfo.InvariantCulture, $" {key.Minimum}..{key.Maximum}");
+
+        return key.Type switch
+        {
+            KeyType.String => key.Format switch
+            {
+                KeyFormat.HttpUrl => "URL",
+                KeyFormat.Resolver => "host:port or IP",
+                KeyFormat.Host => "host",
+                KeyFormat.ExistingFile => "file path",
+                KeyFormat.Directory => "directory path",
+                KeyFormat.Regex => "regex",
+                KeyFormat.Kind => "kind",
+                KeyFormat.TargetName => "name",
+                _ => "string",
+            },
+            KeyType.Boolean => "boolean",
+            KeyType.Integer => "integer" + Range(),
+            KeyType.Duration => "duration",
+            KeyType.StringList => key.Format switch
+            {
+                KeyFormat.Condition => "list of conditions",
+                KeyFormat.TargetName => "list of target names",
+                _ => key.Values is null ? "list of strings" : "list of " + string.Join("/", key.Values),
+            },
+            KeyType.StringMap => "map of strings",
+            KeyType.Section => $"mapping ({key.Nested})",
+            KeyType.SectionList => "list of targets",
+            KeyType.SectionMap => "map of rules",
+            KeyType.SecretSource => "`env` or `{ dir: PATH }`",
+            _ => key.Type.ToString(),
+        };
+    }
+
+    private static string Code(string text) => "`" + text.Replace("|", "\\|", StringComparison.Ordinal) + "`";
+
+    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
+}

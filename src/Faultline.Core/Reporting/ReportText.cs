@@ -1,0 +1,126 @@
+using System.Globalization;
+using Faultline.Core.Model;
+
+namespace Faultline.Core.Reporting;
+
+/// <summary>The sentences every human-facing writer shares: the verdict, the root cause, a result's detail.</summary>
+internal static class ReportText
+{
+    /// <summary>
+    /// <c>UNHEALTHY — 2 critical failures — infrastructure: tls 1, database 1</c>,
+    /// <c>DEGRADED — 1 non-critical failure, 1 warning — application: cache 1</c>,
+    /// <c>HEALTHY — 7 targets passed</c>.
+    /// </summary>
+    public static string Verdict(Report report)
+    {
+        var s = report.Summary;
+        var word = report.Status.Wire().ToUpperInvariant();
+        if (report.Status == OverallStatus.Healthy)
+        {
+            return s.Total == 0 ? $"{word} — no targets to check" : $"{word} — {Count(s.Passed, "target")} passed";
+        }
+
+        var parts = new List<string>();
+        if (s.CriticalFailures > 0)
+        {
+            parts.Add(Count(s.CriticalFailures, "critical failure"));
+        }
+
+        var nonCritical = s.Failed - s.CriticalFailures;
+        if (nonCritical > 0)
+        {
+            parts.Add(Count(nonCritical, "non-critical failure"));
+        }
+
+        if (s.Warnings > 0)
+        {
+            parts.Add(Count(s.Warnings, "warning"));
+        }
+
+        var line = $"{word} — {string.Join(", ", parts)}";
+        if (s.Failed > 0)
+        {
+            var layers = string.Join(", ", s.ByLayer.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key.Wire()} {kv.Value}")));
+            line += $" — {s.Attribution.Wire()}: {layers}";
+        }
+
+        return line;
+    }
+
+    /// <summary><c>Root cause: db — database (infrastructure): connect timed out after 5 s</c>; null without a primary.</summary>
+    public static string? RootCause(Report report)
+    {
+        if (report.Summary.Primary is not { } primary)
+        {
+            return null;
+        }
+
+        var result = report.Results.FirstOrDefault(r => string.Equals(r.Name, primary.Target, StringComparison.Ordinal));
+        var why = result is null ? null : Reason(result);
+        var head = $"Root cause: {primary.Target} — {primary.Layer.Wire()} ({primary.Side.Wire()})";
+        return why is null ? head : $"{head}: {why}";
+    }
+
+    /// <summary>Why a result failed or warned, in one phrase: the probe's error message, else the first evidence line.</summary>
+    public static string? Reason(TargetResult result) =>
+        result.Error?.Message ?? result.Evidence.FirstOrDefault() ?? result.Conditions.FirstOrDefault(c => !c.Ok)?.Expr;
+
+    /// <summary>A short detail for a table row.</summary>
+    public static string Detail(TargetResult result)
+    {
+        if (result.Status != ResultStatus.Pass)
+        {
+            return OneLine(Reason(result) ?? string.Empty);
+        }
+
+        var o = result.Observation;
+        if (o is null)
+        {
+            return string.Empty;
+        }
+
+        if (o.Http is { } http)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"HTTP {http.StatusCode}");
+        }
+
+        if (o.Database is { } db)
+        {
+            return db.ServerVersion is null ? "connected" : $"PostgreSQL {db.ServerVersion}";
+        }
+
+        if (o.Cache is { } cache)
+        {
+            return cache.ServerVersion is null ? "PONG" : $"Redis {cache.ServerVersion}{(cache.Role is null ? string.Empty : " " + cache.Role)}";
+        }
+
+        if (o.Tls?.Leaf is { } leaf)
+        {
+            return $"{o.Tls.Protocol} valid to {leaf.NotAfter.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}".Trim();
+        }
+
+        if (o.Dns is { } dns)
+        {
+            return dns.Answers.Count == 0 ? dns.ResponseCode : string.Join(", ", dns.Answers.Take(3).Select(a => a.Value));
+        }
+
+        if (o.Secrets is { } secrets)
+        {
+            return Count(secrets.Entries.Count(e => e.Present), "secret") + " present";
+        }
+
+        return o.Connected ? "connected" : string.Empty;
+    }
+
+    /// <summary><c>12 ms</c>, <c>5 s</c>.</summary>
+    public static string Time(double ms) => Durations.Describe(TimeSpan.FromMilliseconds(ms));
+
+    /// <summary><c>0.012</c> seconds for JUnit.</summary>
+    public static string Seconds(double ms) => (ms / 1000).ToString("0.###", CultureInfo.InvariantCulture);
+
+    public static string Count(int n, string noun) => string.Create(CultureInfo.InvariantCulture, $"{n} {noun}{(n == 1 ? string.Empty : "s")}");
+
+    public static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
+
+    public static string Truncate(string text, int max) => max <= 1 || text.Length <= max ? text : text[..(max - 1)] + "…";
+}

@@ -1,0 +1,274 @@
+using Faultline.Core.Classification;
+using Faultline.Core.Conditions;
+using Faultline.Core.Config;
+using Faultline.Core.Model;
+using Faultline.Core.Reporting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Faultline.Core.Running;
+
+/// <summary>What to run and how; the command line fills it in.</summary>
+public sealed record CheckOptions
+{
+    /// <summary>Run only targets of this category; null = all.</summary>
+    public string? Category { get; init; }
+
+    /// <summary>Reads environment variables for probes that need them (the secret probe).</summary>
+    public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
+
+    /// <summary>Values to keep out of the report in addition to those the probes find.</summary>
+    public IReadOnlyList<string> KnownSecrets { get; init; } = [];
+}
+
+/// <summary>
+/// Runs every target of a config concurrently (bounded), each under its own hard deadline, then
+/// evaluates conditions, classifies failures and builds the report. The one pipeline that check,
+/// monitor and validate share: probe → conditions → classifier → report.
+/// </summary>
+public sealed partial class CheckRunner
+{
+    /// <summary>How long past its deadline a probe that ignores cancellation may run before the runner stops waiting.</summary>
+    private static readonly TimeSpan MaxGrace = TimeSpan.FromMilliseconds(200);
+
+    private readonly Dictionary<string, IProbe> _probes;
+    private readonly Func<string?, IHostResolver> _resolverFactory;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+
+    public CheckRunner(IEnumerable<IProbe> probes, Func<string?, IHostResolver> resolverFactory, TimeProvider time, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(probes);
+        _probes = probes.ToDictionary(p => p.Kind, StringComparer.Ordinal);
+        _resolverFactory = resolverFactory;
+        _time = time;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger("Faultline.Check");
+    }
+
+    /// <summary>The conditions a target is judged by: its own, or the kind's default when it has none.</summary>
+    public static IReadOnlyList<string> EffectiveConditions(TargetSpec target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.Conditions.Count > 0)
+        {
+            return target.Conditions;
+        }
+
+        return target.Kind == TargetKinds.Http ? ["[STATUS] < 400"] : [];
+    }
+
+    public async Task<Report> RunAsync(FaultlineConfig config, CheckOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        options ??= new CheckOptions();
+        var targets = options.Category is null
+            ? config.Targets
+            : config.Targets.Where(t => string.Equals(t.Category, options.Category, StringComparison.Ordinal)).ToList();
+
+        var redactor = new SecretRedactor();
+        foreach (var secret in options.KnownSecrets)
+        {
+            redactor.Add(secret);
+        }
+
+        var startedAt = _time.GetUtcNow();
+        var started = _time.GetTimestamp();
+        using var gate = new SemaphoreSlim(Math.Max(1, config.Defaults.Concurrency));
+        var tasks = targets.Select(async target =>
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await RunTargetAsync(config, target, options, redactor, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToList();
+
+        var results = await Task.WhenAll(tasks).ConfigureAwait(false);
+
+        // Redact once every probe has finished, so a secret read by one probe is removed from the
+        // results of all the others too, whatever order they finished in.
+        var redacted = results.Select(r => Redact(r, redactor)).ToList();
+        return ReportBuilder.Build(config.Environment, startedAt, _time.GetElapsedTime(started), redacted);
+    }
+
+    private async Task<TargetResult> RunTargetAsync(FaultlineConfig config, TargetSpec target, CheckOptions options, SecretRedactor redactor, CancellationToken callerToken)
+    {
+        var timeout = target.Timeout ?? config.Defaults.Timeout;
+        var observation = await ObserveAsync(config, target, timeout, options, redactor, callerToken).ConfigureAwait(false);
+        var conditions = EvaluateConditions(target, observation);
+
+        var status = observation.Error is not null || conditions.Any(c => !c.Ok)
+            ? ResultStatus.Fail
+            : observation.Warnings.Count > 0 ? ResultStatus.Warn : ResultStatus.Pass;
+
+        Model.Classification? classification = status == ResultStatus.Pass ? null : Classifier.Classify(target, observation, conditions);
+        LogTargetDone(_logger, target.Name, status.Wire(), observation.Elapsed.TotalMilliseconds);
+
+        return new TargetResult
+        {
+            Name = target.Name,
+            Kind = target.Kind,
+            Target = observation.Target,
+            Category = target.Category,
+            Critical = target.Critical,
+            Status = status,
+            Layer = classification?.Layer,
+            Side = classification?.Side,
+            DurationMs = Math.Round(observation.Elapsed.TotalMilliseconds, 1),
+            Phases = observation.Phases,
+            Conditions = conditions,
+            Error = observation.Error is { } e ? new ResultError(e.Kind.Wire(), e.Message) : null,
+            Evidence = classification?.Evidence ?? [],
+            Remedy = classification?.Remedy,
+            DependsOn = target.DependsOn,
+            Observation = observation,
+        };
+    }
+
+    private async Task<Observation> ObserveAsync(FaultlineConfig config, TargetSpec target, TimeSpan timeout, CheckOptions options, SecretRedactor redactor, CancellationToken callerToken)
+    {
+        var started = _time.GetTimestamp();
+        if (!_probes.TryGetValue(target.Kind, out var probe))
+        {
+            return Failed(target, started, new ProbeError(ErrorKind.ConfigInvalid, $"no probe for kind '{target.Kind}'"));
+        }
+
+        using var deadline = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, callerToken);
+        var context = new ProbeContext
+        {
+            Time = _time,
+            Timeout = timeout,
+            Resolver = _resolverFactory(target.Resolver ?? config.Resolver),
+            GetEnvironmentVariable = options.GetEnvironmentVariable,
+            Redactor = redactor,
+            CallerToken = callerToken,
+            LoggerFactory = _loggerFactory,
+        };
+
+        // Run the probe off the caller's thread so a probe that blocks synchronously cannot hold the others.
+        var probing = Task.Run(() => probe.ProbeAsync(target, context, linked.Token), CancellationToken.None);
+        var grace = TimeSpan.FromTicks(Math.Min(MaxGrace.Ticks, timeout.Ticks / 20));
+        using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
+        var backstop = Task.Delay(timeout + grace, _time, hardStop.Token);
+        var first = await Task.WhenAny(probing, backstop).ConfigureAwait(false);
+        await hardStop.CancelAsync().ConfigureAwait(false);
+
+        if (first != probing)
+        {
+            // The probe ignored its deadline; stop waiting and observe it in the background so its fault is not lost.
+            _ = probing.ContinueWith(t => LogProbeAbandoned(_logger, target.Name, t.Exception?.GetBaseException().GetType().Name ?? "none"), TaskScheduler.Default);
+            var kind = callerToken.IsCancellationRequested ? ErrorKind.Cancelled : ErrorKind.Timeout;
+            var message = kind == ErrorKind.Cancelled
+                ? "cancelled before the probe finished"
+                : $"no result within the target's deadline of {Durations.Describe(timeout)}";
+            return Failed(target, started, new ProbeError(kind, message));
+        }
+
+        try
+        {
+            return await probing.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (callerToken.IsCancellationRequested)
+        {
+            return Failed(target, started, new ProbeError(ErrorKind.Cancelled, "cancelled before the probe finished") { Exception = ex });
+        }
+        catch (OperationCanceledException ex)
+        {
+            return Failed(target, started, new ProbeError(ErrorKind.Timeout, $"no result within the target's deadline of {Durations.Describe(timeout)}") { Exception = ex });
+        }
+        catch (ProbeException ex)
+        {
+            return Failed(target, started, ex.Error);
+        }
+#pragma warning disable CA1031 // The boundary of a probe: a crash becomes a typed internal error with the exception kept, not a lost run.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogProbeCrashed(_logger, ex, target.Name);
+            return Failed(target, started, new ProbeError(ErrorKind.Internal, $"the {target.Kind} probe failed unexpectedly ({ex.GetType().Name})") { Exception = ex });
+        }
+    }
+
+    private Observation Failed(TargetSpec target, long started, ProbeError error) => new()
+    {
+        Target = target.Url ?? target.Host ?? target.Name,
+        Elapsed = _time.GetElapsedTime(started),
+        Error = error,
+    };
+
+    private List<ConditionResult> EvaluateConditions(TargetSpec target, Observation observation)
+    {
+        var results = new List<ConditionResult>();
+        var now = _time.GetUtcNow();
+        foreach (var text in EffectiveConditions(target))
+        {
+            // The loader has validated every condition; one built in code that does not parse still fails visibly.
+            Condition condition;
+            try
+            {
+                condition = ConditionParser.Parse(text);
+            }
+            catch (ConditionSyntaxException ex)
+            {
+                results.Add(new ConditionResult(text, false, $"(invalid condition: {ex.Message})"));
+                continue;
+            }
+
+            results.Add(ConditionEvaluator.Evaluate(condition, observation, now));
+        }
+
+        return results;
+    }
+
+    private static TargetResult Redact(TargetResult result, SecretRedactor redactor)
+    {
+        if (redactor.Count == 0)
+        {
+            return result;
+        }
+
+        return result with
+        {
+            Target = redactor.Redact(result.Target),
+            Conditions = result.Conditions.Select(c => c with { Expr = redactor.Redact(c.Expr), Actual = redactor.RedactNullable(c.Actual) }).ToList(),
+            Error = result.Error is { } e ? e with { Message = redactor.Redact(e.Message) } : null,
+            Evidence = result.Evidence.Select(redactor.Redact).ToList(),
+            Remedy = redactor.RedactNullable(result.Remedy),
+            Observation = result.Observation is { } o ? Redact(o, redactor) : null,
+        };
+    }
+
+    private static Observation Redact(Observation observation, SecretRedactor redactor)
+    {
+        return observation with
+        {
+            Target = redactor.Redact(observation.Target),
+            Error = observation.Error is { } e ? e with { Message = redactor.Redact(e.Message) } : null,
+            Warnings = observation.Warnings.Select(redactor.Redact).ToList(),
+            Http = observation.Http is { } h
+                ? h with
+                {
+                    Body = redactor.Redact(h.Body),
+                    Headers = h.Headers.ToDictionary(kv => kv.Key, kv => redactor.Redact(kv.Value), StringComparer.OrdinalIgnoreCase),
+                    FinalUrl = redactor.RedactNullable(h.FinalUrl),
+                }
+                : null,
+        };
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "target {Target} finished: {Status} in {ElapsedMs} ms")]
+    private static partial void LogTargetDone(ILogger logger, string target, string status, double elapsedMs);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "probe for target {Target} ignored its deadline; its late outcome: {Outcome}")]
+    private static partial void LogProbeAbandoned(ILogger logger, string target, string outcome);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "probe for target {Target} crashed")]
+    private static partial void LogProbeCrashed(ILogger logger, Exception exception, string target);
+}

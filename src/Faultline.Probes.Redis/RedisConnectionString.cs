@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Faultline.Core.Model;
+using Faultline.Core.Running;
+using StackExchange.Redis;
+
+namespace Faultline.Probes.Redis;
+
+/// <summary>A parsed redis connection string: StackExchange.Redis options plus what the probe needs to name the target.</summary>
+internal sealed record RedisSettings
+{
+    public required ConfigurationOptions Options { get; init; }
+
+    public required string Host { get; init; }
+
+    public required int Port { get; init; }
+
+    /// <summary>The logical database; 0 when none is given.</summary>
+    public int Database { get; init; }
+
+    public bool Ssl { get; init; }
+
+    /// <summary><c>host:port/db</c>, no credentials.</summary>
+    public string Display => string.Create(CultureInfo.InvariantCulture, $"{Shared.NetworkPreflight.FormatEndpoint(Host, Port)}/{Database}");
+}
+
+/// <summary>
+/// Reads both forms users have: URLs (<c>redis://:pass@host:6379/0</c>, <c>redis://user:pass@host</c>,
+/// <c>rediss://</c> = TLS) and StackExchange.Redis strings (<c>host:port,password=...,ssl=true</c>).
+/// The password is handed to the redactor before anything can go wrong, and never echoed.
+/// </summary>
+internal static partial class RedisConnectionString
+{
+    public const int DefaultPort = 6379;
+
+    public static bool TryParse(string? text, string targetName, SecretRedactor redactor, out RedisSettings settings, out ProbeError error)
+    {
+        settings = null!;
+        error = null!;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            error = Invalid(targetName, "it is empty");
+            return false;
+        }
+
+        var trimmed = text.Trim();
+        var isUrl = trimmed.StartsWith("redis://", StringComparison.OrdinalIgnoreCase)
+            || trimmed.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase);
+        var problem = isUrl ? FromUrl(trimmed, redactor, out settings) : FromOptions(trimmed, redactor, out settings);
+        if (problem is not null)
+        {
+            error = Invalid(targetName, redactor.Redact(problem));
+            return false;
+        }
+
+        return true;
+    }
+
+    private static ProbeError Invalid(string targetName, string reason) =>
+        new(ErrorKind.ConfigInvalid, $"connection string for '{targetName}' is not a valid redis URL or key=value string: {reason}") { Phase = "config" };
+
+    private static string? FromUrl(string text, SecretRedactor redactor, out RedisSettings settings)
+    {
+        settings = null!;
+        var userInfo = UserInfoPattern().Match(text);
+        if (userInfo.Success && userInfo.Groups["password"].Success)
+        {
+            redactor.Add(userInfo.Groups["password"].Value);
+            try
+            {
+                redactor.Add(Uri.UnescapeDataString(userInfo.Groups["password"].Value));
+            }
+            catch (UriFormatException)
+            {
+                // The raw form is registered; Uri.TryCreate below reports the malformed URL.
+            }
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+        {
+            return "expected redis://[user]:password@host:port/db or rediss:// for TLS (escape special characters in the password with %XX)";
+        }
+
+        if (uri.Query.Length > 1)
+        {
+            return "URL parameters are not supported; use the key=value form (host:port,password=...,ssl=true) for other options";
+        }
+
+        string? user = null;
+        string? password = null;
+        if (uri.UserInfo.Length > 0)
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            user = parts[0].Length > 0 ? Uri.UnescapeDataString(parts[0]) : null;
+            password = parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : null;
+
+            redactor.Add(password);
+        }
+
+        var database = 0;
+        var path = uri.AbsolutePath.Trim('/');
+        if (path.Length > 0 && !int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out database))
+        {
+            return $"the path must be a database number, got '/{path}'";
+        }
+
+        var host = uri.Host.Trim('[', ']');
+        var port = uri.IsDefaultPort || uri.Port < 0 ? DefaultPort : uri.Port;
+        var ssl = uri.Scheme.Equals("rediss", StringComparison.OrdinalIgnoreCase);
+        var options = new ConfigurationOptions
+        {
+            User = user,
+            Password = password,
+            DefaultDatabase = database,
+            Ssl = ssl,
+        };
+        options.EndPoints.Add(host, port);
+        settings = new RedisSettings { Options = options, Host = host, Port = port, Database = database, Ssl = ssl };
+        return null;
+    }
+
+    private static string? FromOptions(string text, SecretRedactor redactor, out RedisSettings settings)
+    {
+        settings = null!;
+        foreach (Match match in PasswordPairPattern().Matches(text))
+        {
+            redactor.Add(match.Groups["value"].Value.Trim());
+        }
+
+        ConfigurationOptions options;
+        try
+        {
+            options = ConfigurationOptions.Parse(text);
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message;
+        }
+
+        redactor.Add(options.Password);
+        if (options.EndPoints.Count != 1)
+        {
+            return options.EndPoints.Count == 0
+                ? "no host:port given"
+                : $"{options.EndPoints.Count} endpoints given; probe each as its own target";
+        }
+
+        var (host, port) = options.EndPoints[0] switch
+        {
+            DnsEndPoint dns => (dns.Host, dns.Port),
+            IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            var other => (other.ToString() ?? string.Empty, 0),
+        };
+        if (host.Length == 0)
+        {
+            return "no host given";
+        }
+
+        if (port == 0)
+        {
+            port = options.Ssl ? 6380 : DefaultPort;
+        }
+
+        settings = new RedisSettings
+        {
+            Options = options,
+            Host = host,
+            Port = port,
+            Database = options.DefaultDatabase ?? 0,
+            Ssl = options.Ssl,
+        };
+        return null;
+    }
+
+    [GeneratedRegex(@"^[a-z]+://(?<user>[^:@/]*)(:(?<password>[^@]*))?@", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex UserInfoPattern();
+
+    [GeneratedRegex(@"(?:^|,)\s*password\s*=\s*(?<value>[^,]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex PasswordPairPattern();
+}

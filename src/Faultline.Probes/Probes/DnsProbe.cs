@@ -1,0 +1,137 @@
+using System.Net;
+using DnsClient;
+using DnsClient.Protocol;
+using Faultline.Core.Config;
+using Faultline.Core.Model;
+using Faultline.Core.Running;
+using Faultline.Probes.Net;
+
+namespace Faultline.Probes.Probes;
+
+/// <summary>Asks a DNS server for each requested record type and records rcode, answers and time.</summary>
+internal sealed class DnsProbe : IProbe
+{
+    public string Kind => TargetKinds.Dns;
+
+    public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(context);
+        var run = new ProbeRun(context);
+        if (string.IsNullOrWhiteSpace(target.Host))
+        {
+            return run.Observe("(no host)", ProbeErrors.Config($"dns target {target.Name} needs a host"));
+        }
+
+        var host = target.Host.TrimEnd('.');
+        var types = new List<QueryType>();
+        foreach (var name in target.RecordTypes.DefaultIfEmpty("A"))
+        {
+            if (!Enum.TryParse<QueryType>(name, ignoreCase: true, out var type) || type == QueryType.ANY || int.TryParse(name, out _))
+            {
+                return run.Observe(host, ProbeErrors.Config($"dns target {target.Name}: unknown record type '{name}'; use A, AAAA or CNAME"));
+            }
+
+            types.Add(type);
+        }
+
+        LookupClient client;
+        string server;
+        if (target.Resolver is not null)
+        {
+            if (!HostResolvers.TryParseServer(target.Resolver, out var endpoint))
+            {
+                return run.Observe(host, ProbeErrors.Config($"dns target {target.Name}: resolver '{target.Resolver}' is not an IP address with an optional port, e.g. 127.0.0.1:5353"));
+            }
+
+            client = new LookupClient(DnsServerResolver.CreateOptions(endpoint));
+            server = endpoint.ToString();
+        }
+        else if (HostResolvers.ServerOf(context.Resolver) is { } configured)
+        {
+            client = new LookupClient(DnsServerResolver.CreateOptions(configured));
+            server = configured.ToString();
+        }
+        else
+        {
+            var systemServers = NameServer.ResolveNameServers(skipIPv6SiteLocal: true, fallbackToGooglePublicDns: false)
+                .Select(s => new IPEndPoint(IPAddress.Parse(s.Address), s.Port))
+                .ToArray();
+            if (systemServers.Length == 0)
+            {
+                return run.Observe(host, ProbeErrors.Config("no system DNS server found (/etc/resolv.conf); set resolver: on the target"));
+            }
+
+            client = new LookupClient(DnsServerResolver.CreateOptions(systemServers));
+            server = systemServers[0].ToString();
+        }
+
+        var target_ = host;
+        var answers = new List<DnsAnswer>();
+        var rcode = "NOERROR";
+        run.Enter("dns");
+        try
+        {
+            foreach (var type in types)
+            {
+                var response = await client.QueryAsync(host, type, QueryClass.IN, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var code = response.Header.ResponseCode;
+                if (code != DnsHeaderResponseCode.NoError)
+                {
+                    run.CompleteDns();
+                    rcode = HostResolvers.RcodeName(code);
+                    var error = new ProbeError(HostResolvers.KindOf(code), $"{host} did not resolve: {rcode} from {server} (query {type})") { Phase = "dns", Code = rcode };
+                    return Finish(run, target_, error, server, rcode, answers);
+                }
+
+                answers.AddRange(response.Answers.Select(ToAnswer));
+            }
+
+            run.CompleteDns();
+            if (answers.Count == 0)
+            {
+                var error = new ProbeError(ErrorKind.DnsNoAnswer, $"{host} has no {string.Join("/", types)} records: NOERROR with an empty answer from {server}") { Phase = "dns", Code = rcode };
+                return Finish(run, target_, error, server, rcode, answers);
+            }
+
+            return Finish(run, target_, null, server, rcode, answers);
+        }
+        catch (DnsResponseException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            run.CompleteDns();
+            var waited = run.Elapsed;
+            var message = ex.Code == DnsResponseCode.ConnectionTimeout
+                ? $"{host} did not resolve: no answer from {server} within {Durations.Describe(waited)}"
+                : $"{host} did not resolve: no usable answer from {server} ({ex.Code})";
+            var error = new ProbeError(ErrorKind.DnsTimeout, message) { Phase = "dns", Code = "TIMEOUT", Exception = ex };
+            return Finish(run, target_, error, server, "TIMEOUT", answers);
+        }
+        catch (OperationCanceledException ex) when (!context.IsCallerCancellation && cancellationToken.IsCancellationRequested)
+        {
+            run.CompleteDns();
+            var error = new ProbeError(ErrorKind.DnsTimeout, $"{host} did not resolve: no answer from {server} within {Durations.Describe(run.PhaseElapsed)}") { Phase = "dns", Code = "TIMEOUT", Exception = ex };
+            return Finish(run, target_, error, server, "TIMEOUT", answers);
+        }
+    }
+
+    private static Observation Finish(ProbeRun run, string target, ProbeError? error, string server, string rcode, List<DnsAnswer> answers)
+    {
+        run.Addresses = answers.Where(a => a.Type is "A" or "AAAA").Select(a => a.Value).ToList();
+        return run.Observe(target, error) with
+        {
+            Dns = new DnsObservation { Server = server, ResponseCode = rcode, Answers = answers },
+        };
+    }
+
+    private static DnsAnswer ToAnswer(DnsResourceRecord record)
+    {
+        var value = record switch
+        {
+            ARecord a => a.Address.ToString(),
+            AaaaRecord aaaa => aaaa.Address.ToString(),
+            CNameRecord cname => cname.CanonicalName.Value.TrimEnd('.'),
+            _ => record.ToString(),
+        };
+        return new DnsAnswer(record.RecordType.ToString(), value, record.TimeToLive);
+    }
+}

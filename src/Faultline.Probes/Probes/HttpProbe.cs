@@ -1,0 +1,378 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using Faultline.Core.Config;
+using Faultline.Core.Model;
+using Faultline.Core.Running;
+using Faultline.Probes.Net;
+
+namespace Faultline.Probes.Probes;
+
+/// <summary>
+/// One HTTP(S) exchange over a fresh connection. DNS, TCP and TLS are done here (in the handler's
+/// connect callback) so each phase is timed and the certificate is recorded; the handler speaks HTTP/1.1
+/// over the stream. Redirects are followed here too, so every hop goes through the same callback.
+/// Any status is an observation, not an error.
+/// </summary>
+internal sealed class HttpProbe : IProbe
+{
+    public const int MaxRedirects = 10;
+
+    private static readonly HttpRequestOptionsKey<bool> UseTlsKey = new("faultline.tls");
+
+    public string Kind => TargetKinds.Http;
+
+    public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(context);
+        var run = new ProbeRun(context);
+        if (!Uri.TryCreate(target.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            return run.Observe(target.Url is null ? "(no url)" : DisplayUrl(target.Url), ProbeErrors.Config($"http target {target.Name} needs an absolute http:// or https:// url"));
+        }
+
+        if (uri.UserInfo.Split(':', 2) is [_, { Length: > 0 } password])
+        {
+            context.Redactor.Add(Uri.UnescapeDataString(password));
+        }
+
+        var display = DisplayUrl(uri);
+        var exchange = new Exchange(target, context, run);
+        using var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseProxy = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.All,
+            PooledConnectionLifetime = TimeSpan.Zero,
+            ConnectTimeout = Timeout.InfiniteTimeSpan,
+            ResponseDrainTimeout = TimeSpan.Zero,
+            ConnectCallback = exchange.ConnectAsync,
+        };
+        using var client = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+
+        try
+        {
+            var current = uri;
+            var method = new HttpMethod(target.Method.ToUpperInvariant());
+            var body = target.Body;
+            var warnings = new List<string>();
+            for (var hop = 0; ; hop++)
+            {
+                exchange.Current = current;
+                using var request = BuildRequest(current, method, target.Headers, body);
+                run.Enter("request");
+                var sent = run.Timestamp();
+                exchange.ConnectionMsThisHop = 0;
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                run.AddFirstByte(run.MillisecondsSince(sent) - exchange.ConnectionMsThisHop);
+
+                if (target.FollowRedirects && IsRedirect(response.StatusCode) && response.Headers.Location is { } location)
+                {
+                    if (hop >= MaxRedirects)
+                    {
+                        warnings.Add($"stopped following redirects after {MaxRedirects} hops");
+                    }
+                    else
+                    {
+                        current = location.IsAbsoluteUri ? location : new Uri(current, location);
+                        if (response.StatusCode == HttpStatusCode.SeeOther
+                            || (response.StatusCode is HttpStatusCode.MovedPermanently or HttpStatusCode.Found && method == HttpMethod.Post))
+                        {
+                            method = HttpMethod.Get;
+                            body = null;
+                        }
+
+                        continue;
+                    }
+                }
+
+                run.Enter("response");
+                var (text, truncated) = await ReadBodyAsync(response, target.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+                run.CompleteTransfer();
+                run.Enter("done");
+                warnings.AddRange(exchange.Recorder?.Warnings(TlsSupport.ExpiryWarningWindow) ?? []);
+                return run.Observe(display, null) with
+                {
+                    Http = new HttpObservation
+                    {
+                        StatusCode = (int)response.StatusCode,
+                        ReasonPhrase = response.ReasonPhrase,
+                        Version = $"HTTP/{response.Version}",
+                        Headers = CollectHeaders(response),
+                        Body = context.Redactor.Redact(text),
+                        BodyTruncated = truncated,
+                        FinalUrl = DisplayUrl(current),
+                    },
+                    Tls = exchange.TlsFacts(),
+                    Warnings = warnings,
+                };
+            }
+        }
+        catch (OperationCanceledException ex) when (!context.IsCallerCancellation && cancellationToken.IsCancellationRequested)
+        {
+            return run.Observe(display, exchange.DeadlineError(ex)) with { Tls = exchange.TlsFacts() };
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or ProbeException)
+        {
+            return run.Observe(display, exchange.Failure(ex)) with { Tls = exchange.TlsFacts() };
+        }
+        finally
+        {
+            await exchange.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The URL without user info or secrets, for output.</summary>
+    internal static string DisplayUrl(Uri uri)
+    {
+        if (string.IsNullOrEmpty(uri.UserInfo))
+        {
+            return uri.AbsoluteUri;
+        }
+
+        var builder = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty };
+        return builder.Uri.AbsoluteUri;
+    }
+
+    internal static string DisplayUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) ? DisplayUrl(uri) : url;
+
+    private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found
+        or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    private static HttpRequestMessage BuildRequest(Uri uri, HttpMethod method, IReadOnlyDictionary<string, string> headers, string? body)
+    {
+        // TLS is done in the connect callback, so the handler is always given http://; the Host header keeps the real authority.
+        var wire = new UriBuilder(uri) { Scheme = Uri.UriSchemeHttp, Port = uri.Port, UserName = string.Empty, Password = string.Empty }.Uri;
+        var request = new HttpRequestMessage(method, wire)
+        {
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        request.Options.Set(UseTlsKey, uri.Scheme == Uri.UriSchemeHttps);
+        request.Headers.Host = uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}";
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(uri.UserInfo))));
+        }
+
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8);
+            request.Content.Headers.ContentType = null;
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            if (!request.Headers.TryAddWithoutValidation(name, value))
+            {
+                request.Content ??= new ByteArrayContent([]);
+                request.Content.Headers.Remove(name);
+                request.Content.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        if (request.Content is { Headers.ContentType: null } content && body is not null)
+        {
+            content.Headers.ContentType = new MediaTypeHeaderValue("text/plain") { CharSet = "utf-8" };
+        }
+
+        return request;
+    }
+
+    private static async Task<(string Text, bool Truncated)> ReadBodyAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
+    {
+        var limit = Math.Max(0, maxBytes);
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[limit + 1];
+            var filled = 0;
+            while (filled < buffer.Length)
+            {
+                var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                filled += read;
+            }
+
+            var truncated = filled > limit;
+            var length = Math.Min(filled, limit);
+            var encoding = Encoding.UTF8;
+            if (response.Content.Headers.ContentType?.CharSet is { Length: > 0 } charset)
+            {
+                try
+                {
+                    encoding = Encoding.GetEncoding(charset.Trim('"'));
+                }
+                catch (ArgumentException)
+                {
+                    encoding = Encoding.UTF8;
+                }
+            }
+
+            return (encoding.GetString(buffer, 0, length), truncated);
+        }
+    }
+
+    private static Dictionary<string, string> CollectHeaders(HttpResponseMessage response)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, values) in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated))
+        {
+            var joined = string.Join(", ", values);
+            headers[name] = headers.TryGetValue(name, out var existing) ? existing + ", " + joined : joined;
+        }
+
+        return headers;
+    }
+
+    /// <summary>The state of one probe's connections: phases, the last TLS session, the current hop.</summary>
+    private sealed class Exchange(TargetSpec target, ProbeContext context, ProbeRun run) : IAsyncDisposable
+    {
+        private readonly List<Stream> _streams = [];
+        private string? _protocol;
+        private string? _cipherSuite;
+
+        public Uri Current { get; set; } = null!;
+
+        public double ConnectionMsThisHop { get; set; }
+
+        public TlsValidationRecorder? Recorder { get; private set; }
+
+        private string Endpoint => TcpConnector.Endpoint(Current.IdnHost, Current.Port);
+
+        public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext connection, CancellationToken cancellationToken)
+        {
+            var host = connection.DnsEndPoint.Host;
+            var port = connection.DnsEndPoint.Port;
+            var useTls = connection.InitialRequestMessage.Options.TryGetValue(UseTlsKey, out var tls) && tls;
+            var endpoint = TcpConnector.Endpoint(host, port);
+
+            run.Enter("dns");
+            var addresses = await context.Resolver.ResolveAsync(host, cancellationToken).ConfigureAwait(false);
+            ConnectionMsThisHop += run.CompleteDns();
+            run.Addresses = addresses.Select(a => a.ToString()).ToList();
+
+            run.Enter("connect");
+            var socket = await TcpConnector.ConnectAsync(addresses, port, cancellationToken).ConfigureAwait(false);
+            ConnectionMsThisHop += run.CompleteConnect();
+            run.Connected = true;
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            lock (_streams)
+            {
+                _streams.Add(stream);
+            }
+
+            if (useTls)
+            {
+                run.Enter("tls");
+                Recorder = TlsSupport.CreateRecorder(host, target.Tls, context.Time);
+                var options = TlsSupport.CreateClientOptions(target.Tls, Recorder, [SslApplicationProtocol.Http11]);
+                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                lock (_streams)
+                {
+                    _streams.Add(ssl);
+                }
+
+                try
+                {
+                    await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is AuthenticationException or IOException)
+                {
+                    ConnectionMsThisHop += run.CompleteTls();
+                    throw new ProbeException(TlsSupport.ToProbeError(Recorder, ex, endpoint));
+                }
+
+                ConnectionMsThisHop += run.CompleteTls();
+                _protocol = TlsSupport.ProtocolName(ssl.SslProtocol);
+                _cipherSuite = ssl.NegotiatedCipherSuite.ToString();
+                stream = ssl;
+            }
+
+            run.Enter("request");
+            return stream;
+        }
+
+        public TlsObservation? TlsFacts() =>
+            Recorder is { Called: true } recorder ? recorder.Snapshot(_protocol, _cipherSuite) : null;
+
+        public ProbeError DeadlineError(Exception exception)
+        {
+            var host = Current.IdnHost;
+            return run.Phase switch
+            {
+                "dns" => HostResolvers.DeadlineError(host, context.Resolver, run.PhaseElapsed, exception),
+                "connect" => TcpConnector.DeadlineError(TcpProbe.ConnectTarget(run, host, Current.Port), run.PhaseElapsed, exception),
+                "tls" => TlsSupport.TimeoutError(Endpoint, run.PhaseElapsed, exception),
+                "response" => new ProbeError(ErrorKind.ReadTimeout, $"response body from {Endpoint} did not finish within {Durations.Describe(run.PhaseElapsed)}") { Phase = "response", Exception = exception },
+                _ => new ProbeError(ErrorKind.ReadTimeout, $"connected to {Endpoint}, no response within {Durations.Describe(run.PhaseElapsed)}") { Phase = "request", Exception = exception },
+            };
+        }
+
+        public ProbeError Failure(Exception exception)
+        {
+            if (TcpConnector.FindProbeException(exception) is { } probe)
+            {
+                return probe.Error;
+            }
+
+            var phase = run.Phase == "response" ? "response" : "request";
+            var during = phase == "response" ? "while sending the response body" : "before a response";
+            if (TcpConnector.FindSocketException(exception) is { } socket)
+            {
+                return socket.SocketErrorCode switch
+                {
+                    SocketError.ConnectionReset => new ProbeError(ErrorKind.ConnectionReset, $"{Endpoint} reset the connection {during}") { Phase = phase, Code = socket.SocketErrorCode.ToString(), Exception = exception },
+                    SocketError.TimedOut => new ProbeError(ErrorKind.ReadTimeout, $"connection to {Endpoint} timed out {during}") { Phase = phase, Code = socket.SocketErrorCode.ToString(), Exception = exception },
+                    _ => new ProbeError(ErrorKind.ConnectionClosed, $"connection to {Endpoint} failed {during} ({socket.SocketErrorCode})") { Phase = phase, Code = socket.SocketErrorCode.ToString(), Exception = exception },
+                };
+            }
+
+            var error = exception is HttpRequestException http ? http.HttpRequestError : HttpRequestError.Unknown;
+            return error switch
+            {
+                HttpRequestError.ResponseEnded => new ProbeError(ErrorKind.ConnectionClosed, $"{Endpoint} closed the connection {during}") { Phase = phase, Code = error.ToString(), Exception = exception },
+                HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError or HttpRequestError.ConfigurationLimitExceeded =>
+                    new ProbeError(ErrorKind.ProtocolError, $"{Endpoint} did not answer with valid HTTP: {Innermost(exception).Message}") { Phase = phase, Code = error.ToString(), Exception = exception },
+                _ when exception is IOException && phase == "response" => new ProbeError(ErrorKind.ConnectionClosed, $"{Endpoint} cut the response body short: {Innermost(exception).Message}") { Phase = phase, Code = error.ToString(), Exception = exception },
+                _ => new ProbeError(ErrorKind.ProtocolError, $"HTTP exchange with {Endpoint} failed: {Innermost(exception).Message}") { Phase = phase, Code = error.ToString(), Exception = exception },
+            };
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Stream[] streams;
+            lock (_streams)
+            {
+                streams = [.. _streams];
+                _streams.Clear();
+            }
+
+            foreach (var stream in streams.Reverse())
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        private static Exception Innermost(Exception exception)
+        {
+            var e = exception;
+            while (e.InnerException is not null)
+            {
+                e = e.InnerException;
+            }
+
+            return e;
+        }
+    }
+}

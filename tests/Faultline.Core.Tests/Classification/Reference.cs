@@ -1,0 +1,58 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Faultline.Core.Tests.Classification;
+
+/// <summary>
+/// The shared reference file of proxy signatures (../shared/fixtures/proxy-signatures.yaml next to
+/// the repository). Test data only: the product keeps its own table in code.
+/// </summary>
+internal static class Reference
+{
+    private static readonly Lazy<IReadOnlyList<YamlMappingNode>> Loaded = new(Load);
+
+    public static IReadOnlyList<YamlMappingNode> Proxies => Loaded.Value;
+
+    public static string Path
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "Faultline.slnx")))
+            {
+                dir = dir.Parent;
+            }
+
+            if (dir?.Parent is null)
+            {
+                throw new InvalidOperationException("Faultline.slnx not found above " + AppContext.BaseDirectory);
+            }
+
+            return System.IO.Path.Combine(dir.Parent.FullName, "shared", "fixtures", "proxy-signatures.yaml");
+        }
+    }
+
+    public static YamlMappingNode Proxy(string name) => Proxies.Single(p => Name(p) == name);
+
+    public static string Name(YamlMappingNode proxy) => Scalar(proxy, "name")!;
+
+    public static YamlNode? Child(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : null;
+
+    public static string? Scalar(YamlMappingNode node, string key) => (Child(node, key) as YamlScalarNode)?.Value;
+
+    public static IReadOnlyList<string> Sequence(YamlMappingNode node, string key) => Child(node, key) switch
+    {
+        YamlSequenceNode sequence => sequence.Children.OfType<YamlScalarNode>().Select(s => s.Value!).ToList(),
+        YamlScalarNode scalar when scalar.Value is not null => [scalar.Value],
+        _ => [],
+    };
+
+    private static List<YamlMappingNode> Load()
+    {
+        using var reader = new StreamReader(Path);
+        var stream = new YamlStream();
+        stream.Load(reader);
+        var root = (YamlMappingNode)stream.Documents[0].RootNode;
+        return ((YamlSequenceNode)root.Children[new YamlScalarNode("proxies")]).Children.Cast<YamlMappingNode>().ToList();
+    }
+}
