@@ -13,8 +13,8 @@
 #
 # Everything lives in the state dir (default <repo>/.faultline/services, or FAULTLINE_SERVICES_DIR).
 # Ports: FAULTLINE_PG_PORT (55432), FAULTLINE_REDIS_PORT (56379), FAULTLINE_REDIS_TLS_PORT (56380),
-# FAULTLINE_NGINX_PORT (58080), FAULTLINE_UPSTREAM_PORT (58081). A port set in the environment wins over the one saved in
-# services.env, which wins over the default. See docs/local-services.md.
+# FAULTLINE_NGINX_PORT (58080), FAULTLINE_UPSTREAM_PORT (58081). A port set in the environment wins
+# over the one saved in services.env, which wins over the default. See docs/local-services.md.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -307,23 +307,13 @@ REDIS_PID=$REDIS_DIR/redis.pid
 
 redis_ping() { REDISCLI_AUTH=$(secret redis) redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -qx PONG; }
 
-redis_up() {
-  require redis-server redis-cli
+redis_write_conf() { # FILE
   local password
   password=$(secret redis)
-  if pid_alive "$REDIS_PID"; then
-    wait_for "redis" redis_ping || die "redis (pid $(cat "$REDIS_PID")) does not answer PING on 127.0.0.1:$REDIS_PORT (changed the port? run: $0 down)"
-    say "redis     already up   127.0.0.1:$REDIS_PORT"
-    return 0
-  fi
-  ensure_port_free "$REDIS_PORT" FAULTLINE_REDIS_PORT
-  ensure_port_free "$REDIS_TLS_PORT" FAULTLINE_REDIS_TLS_PORT
-  tls_ensure
-  mkdir -p "$REDIS_DIR"
   (
     umask 077
-    cat >"$REDIS_DIR/redis.conf" <<EOF
-# Written by scripts/services.sh on every start.
+    cat >"$1" <<EOF
+# Written by scripts/services.sh on every up; a change restarts Redis (it keeps no data).
 port $REDIS_PORT
 bind 127.0.0.1
 protected-mode yes
@@ -342,7 +332,28 @@ tls-ca-cert-file $TLS_DIR/ca.pem
 tls-auth-clients no
 EOF
   )
-  redis-server "$REDIS_DIR/redis.conf" 9>&- || die "redis-server did not start; see $REDIS_DIR/redis.log"
+}
+
+redis_up() {
+  require redis-server redis-cli
+  tls_ensure
+  mkdir -p "$REDIS_DIR"
+  local conf=$REDIS_DIR/redis.conf
+  redis_write_conf "$conf.new"
+  if pid_alive "$REDIS_PID"; then
+    if cmp -s "$conf.new" "$conf"; then
+      rm -f "$conf.new"
+      wait_for "redis" redis_ping || die "redis (pid $(cat "$REDIS_PID")) does not answer PING on 127.0.0.1:$REDIS_PORT; see $REDIS_DIR/redis.log"
+      say "redis     already up   127.0.0.1:$REDIS_PORT"
+      return 0
+    fi
+    say "redis     configuration changed; restarting"
+    stop_pid "$REDIS_PID"
+  fi
+  mv -f "$conf.new" "$conf"
+  ensure_port_free "$REDIS_PORT" FAULTLINE_REDIS_PORT
+  ensure_port_free "$REDIS_TLS_PORT" FAULTLINE_REDIS_TLS_PORT
+  redis-server "$conf" 9>&- || die "redis-server did not start; see $REDIS_DIR/redis.log"
   wait_for "redis" redis_ping || die "redis does not answer PING on 127.0.0.1:$REDIS_PORT; see $REDIS_DIR/redis.log"
   say "redis     started      127.0.0.1:$REDIS_PORT  (TLS 127.0.0.1:$REDIS_TLS_PORT)"
 }
@@ -368,12 +379,12 @@ DEAD_PORT=1
 
 nginx_health() { curl -fsS --max-time 2 "http://127.0.0.1:$NGINX_PORT/health" | grep -q '"status":"ok"'; }
 
-nginx_configure() {
+nginx_configure() { # FILE
   mkdir -p "$NGINX_DIR/logs" "$NGINX_DIR/temp"
   local user_line=""
   if is_root; then user_line="user root;"; fi
-  cat >"$NGINX_DIR/nginx.conf" <<EOF
-# Written by scripts/services.sh on every start.
+  cat >"$1" <<EOF
+# Written by scripts/services.sh on every up; a change reloads nginx.
 $user_line
 worker_processes 1;
 daemon on;
@@ -414,15 +425,26 @@ EOF
 
 nginx_up() {
   require "$NGINX_BIN" curl
+  local conf=$NGINX_DIR/nginx.conf
+  local nginx=("$NGINX_BIN" -p "$NGINX_DIR" -c "$conf" -e "$NGINX_DIR/logs/error.log")
+  nginx_configure "$conf.new"
   if pid_alive "$NGINX_PID"; then
-    wait_for "nginx" nginx_health || die "nginx (pid $(cat "$NGINX_PID")) does not answer /health on 127.0.0.1:$NGINX_PORT (changed the port? run: $0 down)"
-    say "nginx     already up   127.0.0.1:$NGINX_PORT"
+    if cmp -s "$conf.new" "$conf"; then
+      rm -f "$conf.new"
+      wait_for "nginx" nginx_health || die "nginx (pid $(cat "$NGINX_PID")) does not answer /health on 127.0.0.1:$NGINX_PORT; see $NGINX_DIR/logs/error.log"
+      say "nginx     already up   127.0.0.1:$NGINX_PORT"
+      return 0
+    fi
+    mv -f "$conf.new" "$conf"
+    "${nginx[@]}" -t -q || die "nginx rejected $conf"
+    "${nginx[@]}" -s reload 9>&- || die "nginx did not reload; see $NGINX_DIR/logs/error.log"
+    wait_for "nginx" nginx_health || die "nginx does not answer /health on 127.0.0.1:$NGINX_PORT after a reload; see $NGINX_DIR/logs/error.log"
+    say "nginx     reloaded     127.0.0.1:$NGINX_PORT  (/app/ → 127.0.0.1:$UPSTREAM_PORT)"
     return 0
   fi
+  mv -f "$conf.new" "$conf"
   ensure_port_free "$NGINX_PORT" FAULTLINE_NGINX_PORT
-  nginx_configure
-  local nginx=("$NGINX_BIN" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/logs/error.log")
-  "${nginx[@]}" -t -q || die "nginx rejected $NGINX_DIR/nginx.conf"
+  "${nginx[@]}" -t -q || die "nginx rejected $conf"
   "${nginx[@]}" 9>&- || die "nginx did not start; see $NGINX_DIR/logs/error.log"
   wait_for "nginx" nginx_health || die "nginx does not answer /health on 127.0.0.1:$NGINX_PORT; see $NGINX_DIR/logs/error.log"
   say "nginx     started      127.0.0.1:$NGINX_PORT  (/app/ → 127.0.0.1:$UPSTREAM_PORT)"

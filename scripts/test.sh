@@ -67,7 +67,7 @@ summary() { # → "passed failed skipped" summed over every TRX in the results d
 
 cd "$REPO_ROOT" || exit 2
 
-if ! "$SERVICES" up; then
+if ! "$SERVICES" up --install; then
   printf 'test.sh: local services did not start (see above)\n' >&2
   stop_services >/dev/null 2>&1
   printf '0 passed, 0 failed, 0 skipped\n'

@@ -144,7 +144,8 @@ internal sealed class PostgresRun
             Enlist = false,
             Timeout = seconds,
             CommandTimeout = seconds,
-            CancellationTimeout = 2000,
+            // On the deadline, break the connection at once instead of waiting for the server to confirm a cancel.
+            CancellationTimeout = -1,
             IncludeErrorDetail = false,
             LogParameters = false,
             ApplicationName = settings.Builder.ApplicationName ?? "faultline",

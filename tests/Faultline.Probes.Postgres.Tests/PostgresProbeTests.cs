@@ -159,7 +159,7 @@ public sealed class PostgresProbeTests(LocalServices services)
     [Fact]
     public async Task ProbeAsync_AllConnectionSlotsTaken_FailsAsDatabaseTooManyConnections()
     {
-        await using var held = new HeldConnections(services.AppConnectionString);
+        await using var held = new HeldConnections(services);
         await held.FillAsync(untilInUse: int.MaxValue);
         Assert.True(held.Refused, "the server never refused a connection");
         Assert.InRange(held.Count, 20, 40);
@@ -179,7 +179,7 @@ public sealed class PostgresProbeTests(LocalServices services)
     [Fact]
     public async Task ProbeAsync_NearTheConnectionLimit_WarnsAboutHeadroom()
     {
-        await using var held = new HeldConnections(services.AppConnectionString);
+        await using var held = new HeldConnections(services);
 
         // 37 usable slots (40 - 3 reserved); with 31 in use the probe's own connection makes 32 (86 %).
         await held.FillAsync(untilInUse: 31);
@@ -208,6 +208,21 @@ public sealed class PostgresProbeTests(LocalServices services)
         Assert.Contains($"127.0.0.1:{hung.Port}", error.Message, StringComparison.Ordinal);
         Assert.True(observation.Connected);
         Assert.InRange(elapsed, timeout * 0.9, timeout * 2);
+    }
+
+    [Fact]
+    public async Task ProbeAsync_QuerySlowerThanTheDeadline_FailsAsReadTimeoutInTheQueryPhase()
+    {
+        var timeout = TimeSpan.FromSeconds(2);
+
+        var started = TimeProvider.System.GetTimestamp();
+        var observation = await RunAsync(services.DatabaseUrl, query: "SELECT pg_sleep(30)", timeout: timeout);
+        var elapsed = TimeProvider.System.GetElapsedTime(started);
+
+        var error = AssertError(observation, ErrorKind.ReadTimeout, "query");
+        Assert.Contains("probe query", error.Message, StringComparison.Ordinal);
+        Assert.True(observation.Database!.Authenticated);
+        Assert.InRange(elapsed, timeout * 0.9, timeout * 1.5);
     }
 
     [Theory]
@@ -280,10 +295,17 @@ public sealed class PostgresProbeTests(LocalServices services)
 
     private static string Json(Observation observation) => JsonSerializer.Serialize(observation);
 
-    /// <summary>Real connections as the faultline role, held open until disposed.</summary>
-    private sealed class HeldConnections(string connectionString) : IAsyncDisposable
+    /// <summary>
+    /// Real connections as the faultline role, held open until disposed. Disposing waits (through a
+    /// superuser connection, which reserved slots always admit) until the server has reaped their
+    /// backends, so the next test finds the slots free again.
+    /// </summary>
+    private sealed class HeldConnections(LocalServices services) : IAsyncDisposable
     {
+        private static readonly TimeSpan ReapTimeout = TimeSpan.FromSeconds(15);
+
         private readonly List<NpgsqlConnection> _connections = [];
+        private int _baseline = -1;
 
         public int Count => _connections.Count;
 
@@ -293,14 +315,15 @@ public sealed class PostgresProbeTests(LocalServices services)
         /// <summary>Opens connections until <paramref name="untilInUse"/> client backends are in use or the server refuses.</summary>
         public async Task FillAsync(int untilInUse)
         {
+            _baseline = await ClientBackendsAsync();
             for (var i = 0; i < 60; i++)
             {
-                if (_connections.Count > 0 && await InUseAsync() >= untilInUse)
+                if (await ClientBackendsAsync() - 1 >= untilInUse)
                 {
                     return;
                 }
 
-                var connection = new NpgsqlConnection(connectionString);
+                var connection = new NpgsqlConnection(services.AppConnectionString);
                 try
                 {
                     await connection.OpenAsync();
@@ -323,11 +346,27 @@ public sealed class PostgresProbeTests(LocalServices services)
             }
 
             _connections.Clear();
+            if (_baseline < 0)
+            {
+                return;
+            }
+
+            var started = TimeProvider.System.GetTimestamp();
+            while (await ClientBackendsAsync() > _baseline)
+            {
+                Assert.True(TimeProvider.System.GetElapsedTime(started) < ReapTimeout, "the server did not reap the released connections");
+                await Task.Delay(50);
+            }
+
+            _baseline = -1;
         }
 
-        private async Task<int> InUseAsync()
+        /// <summary>Client backends in use, counting the superuser connection that asks.</summary>
+        private async Task<int> ClientBackendsAsync()
         {
-            await using var command = _connections[0].CreateCommand();
+            await using var admin = new NpgsqlConnection(services.AdminConnectionString);
+            await admin.OpenAsync();
+            await using var command = admin.CreateCommand();
             command.CommandText = "SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend'";
             return (int)(await command.ExecuteScalarAsync())!;
         }

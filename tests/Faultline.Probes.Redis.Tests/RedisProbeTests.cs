@@ -56,6 +56,44 @@ public sealed class RedisProbeTests(LocalServices services)
     }
 
     [Fact]
+    public async Task ProbeAsync_RedissWithTheLocalCa_ValidatesTheCertificate()
+    {
+        var observation = await RunAsync(services.RedisTlsUrl, write: true, tls: new TlsSpec { CaFile = services.CaFile });
+
+        Assert.Null(observation.Error);
+        Assert.Equal($"localhost:{services.RedisTlsPort}/0", observation.Target);
+        var tls = Assert.IsType<TlsObservation>(observation.Tls);
+        Assert.True(tls.Trusted);
+        Assert.True(tls.HostnameMatches);
+        Assert.Equal("localhost", tls.ServerName);
+        Assert.Equal("CN=localhost", tls.Leaf!.Subject);
+        Assert.NotNull(observation.Phases.TlsMs);
+        Assert.True(observation.Cache!.WriteOk);
+    }
+
+    [Fact]
+    public async Task ProbeAsync_RedissWithoutTheCa_FailsAsTlsUntrusted()
+    {
+        var observation = await RunAsync(services.RedisTlsUrl);
+
+        var error = AssertError(observation, ErrorKind.TlsUntrusted, "tls");
+        Assert.Contains("Faultline local CA", error.Message, StringComparison.Ordinal);
+        Assert.True(observation.Connected);
+        Assert.False(observation.Tls!.Trusted);
+    }
+
+    [Fact]
+    public async Task ProbeAsync_RedissForANameTheCertificateDoesNotCover_FailsAsTlsNameMismatch()
+    {
+        var observation = await RunAsync(services.RedisTlsUrl, tls: new TlsSpec { CaFile = services.CaFile, ServerName = "cache.staging.example" });
+
+        var error = AssertError(observation, ErrorKind.TlsNameMismatch, "tls");
+        Assert.Contains("cache.staging.example", error.Message, StringComparison.Ordinal);
+        Assert.True(observation.Tls!.Trusted);
+        Assert.False(observation.Tls.HostnameMatches);
+    }
+
+    [Fact]
     public async Task ProbeAsync_ClosedPort_FailsAsConnectionRefused()
     {
         var port = TestServers.ClosedPort();
@@ -188,7 +226,7 @@ public sealed class RedisProbeTests(LocalServices services)
         Redactor = new SecretRedactor(),
     };
 
-    private static async Task<Observation> RunAsync(string connectionString, bool write = false, TimeSpan? timeout = null, ProbeContext? context = null)
+    private static async Task<Observation> RunAsync(string connectionString, bool write = false, TimeSpan? timeout = null, ProbeContext? context = null, TlsSpec? tls = null)
     {
         context ??= Context(timeout ?? Generous);
         var target = new TargetSpec
@@ -197,6 +235,7 @@ public sealed class RedisProbeTests(LocalServices services)
             Kind = TargetKinds.Redis,
             ConnectionString = connectionString,
             Write = write,
+            Tls = tls,
         };
         using var deadline = new CancellationTokenSource(context.Timeout);
         return await RedisProbes.Create().ProbeAsync(target, context, deadline.Token);

@@ -27,6 +27,14 @@ public sealed class LocalServices : IAsyncLifetime
 
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(3);
 
+    private static readonly string[] RequiredKeys =
+    [
+        "FAULTLINE_SERVICES_DIR", "FAULTLINE_PG_PORT", "FAULTLINE_REDIS_PORT", "FAULTLINE_REDIS_TLS_PORT",
+        "FAULTLINE_NGINX_PORT", "FAULTLINE_UPSTREAM_PORT", "FAULTLINE_NGINX_URL", "DATABASE_URL",
+        "FAULTLINE_PG_ADMIN_URL", "FAULTLINE_PG_PASSWORD", "FAULTLINE_PG_ADMIN_PASSWORD", "FAULTLINE_TLS_CA_FILE",
+        "REDIS_URL", "REDIS_TLS_URL", "FAULTLINE_REDIS_PASSWORD",
+    ];
+
     private IReadOnlyDictionary<string, string> _values = new Dictionary<string, string>();
 
     /// <summary>The repository root (the directory holding Faultline.slnx).</summary>
@@ -40,6 +48,9 @@ public sealed class LocalServices : IAsyncLifetime
     public int PgPort => int.Parse(Value("FAULTLINE_PG_PORT"), System.Globalization.CultureInfo.InvariantCulture);
 
     public int RedisPort => int.Parse(Value("FAULTLINE_REDIS_PORT"), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The same Redis over TLS (certificate from the private CA, for localhost and 127.0.0.1).</summary>
+    public int RedisTlsPort => int.Parse(Value("FAULTLINE_REDIS_TLS_PORT"), System.Globalization.CultureInfo.InvariantCulture);
 
     public int NginxPort => int.Parse(Value("FAULTLINE_NGINX_PORT"), System.Globalization.CultureInfo.InvariantCulture);
 
@@ -66,6 +77,9 @@ public sealed class LocalServices : IAsyncLifetime
     /// <summary><c>redis://:PASS@127.0.0.1:PORT/0</c>.</summary>
     public string RedisUrl => Value("REDIS_URL");
 
+    /// <summary><c>rediss://:PASS@localhost:TLSPORT/0</c>; trust <see cref="CaFile"/> to validate it.</summary>
+    public string RedisTlsUrl => Value("REDIS_TLS_URL");
+
     /// <summary>Password of the <c>faultline</c> PostgreSQL role.</summary>
     public string PgPassword => Value("FAULTLINE_PG_PASSWORD");
 
@@ -74,7 +88,7 @@ public sealed class LocalServices : IAsyncLifetime
 
     public string RedisPassword => Value("FAULTLINE_REDIS_PASSWORD");
 
-    /// <summary>PEM of the private CA that signed PostgreSQL's server certificate (CN localhost, SAN localhost + 127.0.0.1).</summary>
+    /// <summary>PEM of the private CA that signed the server certificate of PostgreSQL and Redis TLS (CN localhost, SAN localhost + 127.0.0.1).</summary>
     public string CaFile => Value("FAULTLINE_TLS_CA_FILE");
 
     /// <summary>Every KEY=VALUE of services.env, e.g. to pass to a child process's environment.</summary>
@@ -200,10 +214,18 @@ public sealed class LocalServices : IAsyncLifetime
         return Path.Combine(dir, "services.env");
     }
 
-    /// <summary>True when every service described by services.env accepts a TCP connection.</summary>
+    /// <summary>
+    /// True when services.env has every key this fixture serves (an older script wrote fewer) and
+    /// every service it describes accepts a TCP connection.
+    /// </summary>
     private async Task<bool> AnswerAsync()
     {
-        foreach (var key in new[] { "FAULTLINE_PG_PORT", "FAULTLINE_REDIS_PORT", "FAULTLINE_NGINX_PORT" })
+        if (RequiredKeys.Any(key => !_values.ContainsKey(key)))
+        {
+            return false;
+        }
+
+        foreach (var key in new[] { "FAULTLINE_PG_PORT", "FAULTLINE_REDIS_PORT", "FAULTLINE_REDIS_TLS_PORT", "FAULTLINE_NGINX_PORT" })
         {
             if (!_values.TryGetValue(key, out var text) || !int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port))
             {

@@ -28,8 +28,13 @@ public sealed record CheckOptions
 /// </summary>
 public sealed partial class CheckRunner
 {
-    /// <summary>How long past its deadline a probe that ignores cancellation may run before the runner stops waiting.</summary>
-    private static readonly TimeSpan MaxGrace = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// How long past its deadline a probe may take to report its typed timeout before the runner
+    /// stops waiting and reports a plain timeout: a tenth of the deadline, within 500 ms and 2 s
+    /// (a cold process on a loaded machine can take a few hundred milliseconds to unwind a probe).
+    /// </summary>
+    private static TimeSpan Grace(TimeSpan timeout) =>
+        TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 10, TimeSpan.FromMilliseconds(500).Ticks, TimeSpan.FromSeconds(2).Ticks));
 
     private readonly Dictionary<string, IProbe> _probes;
     private readonly Func<string?, IHostResolver> _resolverFactory;
@@ -154,7 +159,7 @@ public sealed partial class CheckRunner
 
         // Run the probe off the caller's thread so a probe that blocks synchronously cannot hold the others.
         var probing = Task.Run(() => probe.ProbeAsync(target, context, linked.Token), CancellationToken.None);
-        var grace = TimeSpan.FromTicks(Math.Min(MaxGrace.Ticks, timeout.Ticks / 20));
+        var grace = Grace(timeout);
         using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
         var backstop = Task.Delay(timeout + grace, _time, hardStop.Token);
         var first = await Task.WhenAny(probing, backstop).ConfigureAwait(false);
@@ -198,7 +203,7 @@ public sealed partial class CheckRunner
 
     private Observation Failed(TargetSpec target, long started, ProbeError error) => new()
     {
-        Target = target.Url ?? target.Host ?? target.Name,
+        Target = target.Url ?? (target.Host is { } host ? (target.Port is { } port ? $"{host}:{port}" : host) : $"{target.Kind} target {target.Name}"),
         Elapsed = _time.GetElapsedTime(started),
         Error = error,
     };

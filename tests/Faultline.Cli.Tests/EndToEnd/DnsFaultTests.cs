@@ -74,6 +74,6 @@ public sealed class DnsFaultTests
 
         AssertFailure(result, Layer.Dns, Side.Infrastructure, ErrorKind.DnsTimeout);
         AssertEvidence(result, resolver, "api.lab.test");
-        Assert.InRange(result.DurationMs, 1800, 4000);
+        AssertDuration(result, 1800, 4000);
     }
 }

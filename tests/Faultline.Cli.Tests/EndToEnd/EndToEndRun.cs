@@ -1,3 +1,4 @@
+using System.Globalization;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Faultline.Core.Running;
@@ -11,12 +12,12 @@ namespace Faultline.Cli.Tests.EndToEnd;
 internal static class EndToEndRun
 {
     /// <summary>Loads <paramref name="yaml"/> and runs it; <paramref name="environment"/> serves both <c>${VAR}</c> interpolation and the secret probe.</summary>
-    public static async Task<Report> RunAsync(string yaml, IReadOnlyDictionary<string, string>? environment = null, string? baseDirectory = null)
+    public static async Task<Report> RunAsync(string yaml, IReadOnlyDictionary<string, string>? environment = null)
     {
         var env = environment ?? new Dictionary<string, string>();
         string? GetEnv(string name) => env.TryGetValue(name, out var value) ? value : null;
 
-        var config = ConfigLoader.LoadText(yaml, "end-to-end.yaml", baseDirectory ?? Path.GetTempPath(), GetEnv);
+        var config = ConfigLoader.LoadText(yaml, "end-to-end.yaml", Path.GetTempPath(), GetEnv);
         var runner = new CheckRunner(ProbeSet.Create(), ProbeSet.Resolver, TimeProvider.System);
         return await runner.RunAsync(config, new CheckOptions { GetEnvironmentVariable = GetEnv });
     }
@@ -54,6 +55,12 @@ internal static class EndToEndRun
             result.Evidence.Any(line => fragments.All(f => line.Contains(f, StringComparison.OrdinalIgnoreCase))),
             $"no evidence line holds all of [{string.Join(" | ", fragments)}]: {Describe(result)}");
     }
+
+    /// <summary>Asserts the result's duration lies within [<paramref name="minMs"/>, <paramref name="maxMs"/>].</summary>
+    public static void AssertDuration(TargetResult result, double minMs, double maxMs) =>
+        Assert.True(
+            result.DurationMs >= minMs && result.DurationMs <= maxMs,
+            string.Create(CultureInfo.InvariantCulture, $"expected {minMs}-{maxMs} ms, took {result.DurationMs} ms: {Describe(result)}"));
 
     /// <summary>Asserts a passing result, showing what failed when it did not pass.</summary>
     public static void AssertPass(TargetResult result) =>

@@ -33,7 +33,7 @@ public sealed class HealthyStackTests(LocalServices services) : IDisposable
               - { name: lb-port, kind: tcp, host: 127.0.0.1, port: {{services.NginxPort}} }
               - { name: api-cert, kind: tls, host: 127.0.0.1, port: {{tls.Port}}, tls: { caFile: "{{caFile}}" }, conditions: ["[CERT_EXPIRES_IN] > 14d"] }
               - { name: api-dns, kind: dns, host: api.lab.test, resolver: "{{dns.Address}}", recordTypes: [A], conditions: ["[IP] == 127.0.0.1"] }
-              - { name: db, kind: postgres, connectionString: "${DATABASE_URL}", dependsOn: [lb-port] }
+              - { name: db, kind: postgres, connectionString: "${DATABASE_URL}" }
               - { name: cache, kind: redis, connectionString: "${REDIS_URL}", write: true }
               - name: secrets
                 kind: secret

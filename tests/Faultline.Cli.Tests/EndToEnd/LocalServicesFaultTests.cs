@@ -85,6 +85,7 @@ public sealed class LocalServicesFaultTests(LocalServices services)
 
         AssertFailure(result, Layer.Configuration, Side.Application, ErrorKind.CacheAuthFailed);
         AssertEvidence(result, "Redis rejected the credentials");
+        AssertEvidence(result, string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{services.RedisPort}"), "rejected the credentials");
         Assert.DoesNotContain(result.Evidence, line => line.Contains("not-the-password", StringComparison.Ordinal));
     }
 
@@ -122,29 +123,38 @@ public sealed class LocalServicesFaultTests(LocalServices services)
 
     private Dictionary<string, string> Environment() => new() { ["DATABASE_URL"] = services.DatabaseUrl };
 
-    /// <summary>Opens connections as the application's role until PostgreSQL refuses one with 53300, runs <paramref name="action"/>, then releases them all.</summary>
+    /// <summary>
+    /// Opens connections as the application's role until PostgreSQL refuses them with 53300, runs
+    /// <paramref name="action"/>, then releases them all. A backend of an earlier, closed connection
+    /// can still hold a slot for a moment after its client left, so filling goes on until several
+    /// attempts in a row are refused: a slot freed late is taken here, not by the probe.
+    /// </summary>
     private async Task<T> WithSlotsFilledAsync<T>(Func<Task<T>> action)
     {
+        const int RefusalsInARow = 5;
+        var before = await ClientBackendsAsync();
         var held = new List<NpgsqlConnection>();
         try
         {
-            var refused = false;
-            for (var i = 0; i < 100 && !refused; i++)
+            var refusals = 0;
+            for (var attempt = 0; attempt < 150 && refusals < RefusalsInARow; attempt++)
             {
                 var connection = new NpgsqlConnection(services.AppConnectionString);
                 try
                 {
                     await connection.OpenAsync();
                     held.Add(connection);
+                    refusals = 0;
                 }
                 catch (PostgresException ex) when (ex.SqlState == "53300")
                 {
                     await connection.DisposeAsync();
-                    refused = true;
+                    refusals++;
+                    await Task.Delay(TimeSpan.FromMilliseconds(50));
                 }
             }
 
-            Assert.True(refused, $"PostgreSQL accepted {held.Count} connections without refusing one");
+            Assert.True(refusals == RefusalsInARow, $"PostgreSQL accepted {held.Count} connections without refusing {RefusalsInARow} in a row");
             return await action();
         }
         finally
@@ -153,6 +163,23 @@ public sealed class LocalServicesFaultTests(LocalServices services)
             {
                 await connection.DisposeAsync();
             }
+
+            // Backends exit a moment after their clients close; wait for them so the next test finds the slots free.
+            var waited = TimeProvider.System.GetTimestamp();
+            while (await ClientBackendsAsync() > before && TimeProvider.System.GetElapsedTime(waited) < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50));
+            }
         }
+    }
+
+    /// <summary>Client backends on the server, counted over the superuser's reserved slots (this count's own connection included).</summary>
+    private async Task<int> ClientBackendsAsync()
+    {
+        await using var connection = new NpgsqlConnection(services.AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend'";
+        return (int)(await command.ExecuteScalarAsync())!;
     }
 }

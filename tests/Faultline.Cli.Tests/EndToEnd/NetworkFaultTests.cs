@@ -36,7 +36,7 @@ public sealed class NetworkFaultTests
 
         AssertFailure(result, Layer.Network, Side.Infrastructure, ErrorKind.ConnectTimeout);
         AssertEvidence(result, "filtered or blackholed", server.Address);
-        Assert.InRange(result.DurationMs, 1800, 4000);
+        AssertDuration(result, 1800, 4000);
     }
 
     [Fact]
@@ -82,6 +82,6 @@ public sealed class NetworkFaultTests
 
         AssertFailure(result, Layer.Database, Side.Infrastructure, ErrorKind.ConnectTimeout);
         AssertEvidence(result, "blackholed path to the database", server.Address);
-        Assert.InRange(result.DurationMs, 1800, 4000);
+        AssertDuration(result, 1800, 4000);
     }
 }
