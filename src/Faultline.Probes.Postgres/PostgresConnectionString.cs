@@ -28,7 +28,7 @@ internal sealed record PostgresSettings
     public string? RootCertificateFile { get; init; }
 
     /// <summary><c>host:port/database</c>, no credentials.</summary>
-    public string Display => $"{Shared.NetworkPreflight.FormatEndpoint(Host, Port)}/{Database}";
+    public string Display => $"{Net.NetworkPreflight.FormatEndpoint(Host, Port)}/{Database}";
 }
 
 /// <summary>

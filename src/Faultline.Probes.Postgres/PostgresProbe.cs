@@ -7,7 +7,6 @@ using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Faultline.Core.Running;
 using Faultline.Probes.Net;
-using Faultline.Probes.Shared;
 using Npgsql;
 
 namespace Faultline.Probes.Postgres;
@@ -78,7 +77,7 @@ internal sealed class PostgresRun
         _target = target;
         _context = context;
         _time = context.Time;
-        _started = _time.GetTimestamp();
+        _started = context.StartTimestamp();
     }
 
     private string Endpoint => _preflight?.Endpoint ?? "postgres";
@@ -262,23 +261,11 @@ internal sealed class PostgresRun
 
     private ProbeError FromServer(PostgresException ex, string phase)
     {
-        var state = ex.SqlState;
-        var text = ex.MessageText;
-        var user = _settings?.Username ?? "(default user)";
-        var (kind, message) = state switch
-        {
-            "28P01" or "28000" => (ErrorKind.DatabaseAuthFailed, $"PostgreSQL at {Endpoint} rejected the credentials of user '{user}' ({state}: {text})"),
-            "53300" => (ErrorKind.DatabaseTooManyConnections, $"PostgreSQL at {Endpoint} has no connection slot left for user '{user}' ({state}: {text})"),
-            "3D000" => (ErrorKind.DatabaseNotFound, $"database '{_settings?.Database}' does not exist on {Endpoint} ({state}: {text})"),
-            "57P01" or "57P02" or "57P03" => (ErrorKind.DatabaseUnavailable, $"PostgreSQL at {Endpoint} is not accepting connections ({state}: {text})"),
-            _ when text.Contains("too many connections", StringComparison.OrdinalIgnoreCase)
-                || text.Contains("remaining connection slots are reserved", StringComparison.OrdinalIgnoreCase)
-                => (ErrorKind.DatabaseTooManyConnections, $"PostgreSQL at {Endpoint} has no connection slot left for user '{user}' ({state}: {text})"),
-            _ when phase == "query" => (ErrorKind.DatabaseSqlError, $"the probe query failed on {Endpoint} with {state}: {text}"),
-            _ => (ErrorKind.DatabaseUnavailable, $"PostgreSQL at {Endpoint} refused the session ({state}: {text})"),
-        };
-        _database = _database with { SqlState = state };
-        return new ProbeError(kind, message) { Phase = phase, Code = state, Exception = ex };
+        _database = _database with { SqlState = ex.SqlState };
+        var error = PostgresErrors.FromServer(ex, Endpoint, phase, _settings?.Username, _settings?.Database);
+        return phase == "query" && error.Kind == ErrorKind.DatabaseSqlError
+            ? error with { Message = $"the probe query failed on {Endpoint} with {ex.SqlState}: {ex.MessageText}" }
+            : error;
     }
 
     private ProbeError FromClient(NpgsqlException ex, long opened)
@@ -455,16 +442,5 @@ internal sealed class PostgresRun
     }
 
     private static T? Find<T>(Exception exception)
-        where T : Exception
-    {
-        for (Exception? e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is T match)
-            {
-                return match;
-            }
-        }
-
-        return null;
-    }
+        where T : Exception => PostgresErrors.Find<T>(exception);
 }

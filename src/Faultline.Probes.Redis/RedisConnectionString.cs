@@ -22,7 +22,7 @@ internal sealed record RedisSettings
     public bool Ssl { get; init; }
 
     /// <summary><c>host:port/db</c>, no credentials.</summary>
-    public string Display => string.Create(CultureInfo.InvariantCulture, $"{Shared.NetworkPreflight.FormatEndpoint(Host, Port)}/{Database}");
+    public string Display => string.Create(CultureInfo.InvariantCulture, $"{Net.NetworkPreflight.FormatEndpoint(Host, Port)}/{Database}");
 }
 
 /// <summary>

@@ -8,7 +8,6 @@ using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Faultline.Core.Running;
 using Faultline.Probes.Net;
-using Faultline.Probes.Shared;
 using StackExchange.Redis;
 
 namespace Faultline.Probes.Redis;
@@ -63,7 +62,7 @@ internal sealed class RedisRun
         _target = target;
         _context = context;
         _time = context.Time;
-        _started = _time.GetTimestamp();
+        _started = context.StartTimestamp();
     }
 
     private string Endpoint => _preflight?.Endpoint ?? "redis";
@@ -391,51 +390,16 @@ internal sealed class RedisRun
                 : new ProbeError(ErrorKind.ConnectionClosed, $"the connection to Redis at {Endpoint} broke during {command} ({connection.FailureType})") { Phase = phase, Code = connection.FailureType.ToString(), Exception = ex };
         }
 
-        var text = ServerText(Find<RedisServerException>(ex)?.Message ?? ex.Message);
-        var code = ErrorPrefix(text);
-        var (kind, message) = code switch
-        {
-            "OOM" => (ErrorKind.CacheOutOfMemory, $"Redis at {Endpoint} refused the write: out of memory ({text})"),
-            "READONLY" => (ErrorKind.CacheReadOnly, $"Redis at {Endpoint} refused the write: read-only replica ({text})"),
-            _ when IsAuthError(text) => (ErrorKind.CacheAuthFailed, $"Redis at {Endpoint} refused {command}: {text}"),
-            _ => (ErrorKind.CacheError, $"Redis at {Endpoint} answered {command} with an error: {text}"),
-        };
-        return new ProbeError(kind, message) { Phase = phase, Code = code, Exception = ex };
+        return RedisErrors.FromServer(ex, Endpoint, command, phase);
     }
 
-    /// <summary>The server's error line without the client library's RESP framing prefix (<c>SimpleError: </c>, <c>BulkError: </c>).</summary>
-    internal static string ServerText(string message)
-    {
-        var text = message.Trim();
-        foreach (var prefix in (ReadOnlySpan<string>)["SimpleError: ", "BulkError: "])
-        {
-            if (text.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                return text[prefix.Length..].Trim();
-            }
-        }
+    /// <summary>The server's error line without the client library's RESP framing prefix.</summary>
+    internal static string ServerText(string message) => RedisErrors.ServerText(message);
 
-        return text;
-    }
-
-    private static bool IsAuthError(string message) =>
-        message.StartsWith("NOAUTH", StringComparison.Ordinal)
-        || message.StartsWith("WRONGPASS", StringComparison.Ordinal)
-        || message.StartsWith("NOPERM", StringComparison.Ordinal)
-        || message.Contains("invalid password", StringComparison.OrdinalIgnoreCase);
+    private static bool IsAuthError(string message) => RedisErrors.IsAuthError(message);
 
     /// <summary>The leading upper-case word of a Redis error (OOM, READONLY, WRONGPASS, ERR, ...).</summary>
-    internal static string ErrorPrefix(string message)
-    {
-        var trimmed = message.TrimStart();
-        var end = 0;
-        while (end < trimmed.Length && (char.IsAsciiLetterUpper(trimmed[end]) || trimmed[end] == '_'))
-        {
-            end++;
-        }
-
-        return end > 0 ? trimmed[..end] : "ERR";
-    }
+    internal static string ErrorPrefix(string message) => RedisErrors.ErrorPrefix(message);
 
     private static long? Long(Dictionary<string, string> info, string key) =>
         info.TryGetValue(key, out var text) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
@@ -484,16 +448,5 @@ internal sealed class RedisRun
     }
 
     private static T? Find<T>(Exception exception)
-        where T : Exception
-    {
-        for (Exception? e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is T match)
-            {
-                return match;
-            }
-        }
-
-        return null;
-    }
+        where T : Exception => RedisErrors.Find<T>(exception);
 }

@@ -52,6 +52,16 @@ public sealed class ProbeContext
 
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
+    /// <summary>
+    /// The <see cref="TimeProvider.GetTimestamp"/> at which the target's deadline started. Probes measure their
+    /// elapsed time from here, so a probe scheduled late under load does not report less than it waited.
+    /// Null when the caller sets no deadline clock; probes then start their own.
+    /// </summary>
+    public long? StartedTimestamp { get; init; }
+
+    /// <summary>The timestamp a probe measures from: <see cref="StartedTimestamp"/>, or now.</summary>
+    public long StartTimestamp() => StartedTimestamp ?? Time.GetTimestamp();
+
     /// <summary>True when a cancellation came from the caller rather than from the target's deadline.</summary>
     public bool IsCallerCancellation => CallerToken.IsCancellationRequested;
 }

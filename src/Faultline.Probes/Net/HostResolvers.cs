@@ -259,7 +259,7 @@ internal sealed class DnsServerResolver : IHostResolver
         var waited = AttemptTimeout * 2;
         return ex.Code == DnsResponseCode.ConnectionTimeout
             ? HostResolvers.Failure(ErrorKind.DnsTimeout, "TIMEOUT", $"{host} did not resolve: no answer from {Name} within {Durations.Describe(waited)}", ex)
-            : HostResolvers.Failure(ErrorKind.DnsTimeout, "TIMEOUT", $"{host} did not resolve: no usable answer from {Name} ({ex.Code})", ex);
+            : HostResolvers.Failure(ErrorKind.DnsRefused, ex.Code.ToString(), $"{host} did not resolve: {Name} could not be asked ({ex.Code})", ex);
     }
 
     private void ThrowOnError(string host, IDnsQueryResponse response)

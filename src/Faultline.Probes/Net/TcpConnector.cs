@@ -47,6 +47,7 @@ internal static class TcpConnector
             SocketError.ConnectionReset => (ErrorKind.ConnectionReset, $"{endpoint} reset the connection while connecting"),
             SocketError.NetworkUnreachable or SocketError.NetworkDown => (ErrorKind.NetworkUnreachable, $"no route to the network of {endpoint} ({code})"),
             SocketError.HostUnreachable or SocketError.HostDown => (ErrorKind.NetworkUnreachable, $"no route to host {endpoint} ({code})"),
+            SocketError.ConnectionAborted or SocketError.Shutdown => (ErrorKind.ConnectionClosed, $"{endpoint} closed the connection"),
             _ => (ErrorKind.NetworkUnreachable, $"cannot connect to {endpoint} ({code})"),
         };
         return new ProbeError(kind, message) { Phase = "connect", Code = code.ToString(), Exception = exception };

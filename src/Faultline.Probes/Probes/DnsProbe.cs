@@ -99,17 +99,21 @@ internal sealed class DnsProbe : IProbe
         catch (DnsResponseException ex) when (!cancellationToken.IsCancellationRequested)
         {
             run.CompleteDns();
-            var waited = run.Elapsed;
-            var message = ex.Code == DnsResponseCode.ConnectionTimeout
-                ? $"{host} did not resolve: no answer from {server} within {Durations.Describe(waited)}"
-                : $"{host} did not resolve: no usable answer from {server} ({ex.Code})";
-            var error = new ProbeError(ErrorKind.DnsTimeout, message) { Phase = "dns", Code = "TIMEOUT", Exception = ex };
-            return Finish(run, target_, error, server, "TIMEOUT", answers);
+            if (ex.Code == DnsResponseCode.ConnectionTimeout)
+            {
+                var timeout = new ProbeError(ErrorKind.DnsTimeout, $"{host} did not resolve: no answer from {server} within {Durations.Describe(run.Elapsed)}") { Phase = "dns", Code = "TIMEOUT", Exception = ex };
+                return Finish(run, target_, timeout, server, "TIMEOUT", answers);
+            }
+
+            // Not a timeout: the query could not be sent or the answer could not be read (e.g. ICMP port unreachable).
+            var code = ex.Code.ToString();
+            var error = new ProbeError(ErrorKind.DnsRefused, $"{host} did not resolve: {server} could not be asked ({code})") { Phase = "dns", Code = code, Exception = ex };
+            return Finish(run, target_, error, server, code, answers);
         }
         catch (OperationCanceledException ex) when (!context.IsCallerCancellation && cancellationToken.IsCancellationRequested)
         {
             run.CompleteDns();
-            var error = new ProbeError(ErrorKind.DnsTimeout, $"{host} did not resolve: no answer from {server} within {Durations.Describe(run.PhaseElapsed)}") { Phase = "dns", Code = "TIMEOUT", Exception = ex };
+            var error = new ProbeError(ErrorKind.DnsTimeout, $"{host} did not resolve: no answer from {server} within {Durations.Describe(run.Elapsed)}") { Phase = "dns", Code = "TIMEOUT", Exception = ex };
             return Finish(run, target_, error, server, "TIMEOUT", answers);
         }
     }

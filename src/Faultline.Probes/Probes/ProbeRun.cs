@@ -19,7 +19,7 @@ internal sealed class ProbeRun
     public ProbeRun(ProbeContext context)
     {
         _context = context;
-        _started = context.Time.GetTimestamp();
+        _started = context.StartTimestamp();
         _phaseStarted = _started;
     }
 
