@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Faultline.Core.Model;
 using Faultline.Core.Running;
+using Faultline.Probes.Net;
 using Npgsql;
 
 namespace Faultline.Probes.Postgres;
@@ -92,36 +93,16 @@ internal static partial class PostgresConnectionString
     {
         settings = null!;
 
-        // Register the password before Uri sees it, so no later message can carry it.
-        var userInfo = UserInfoPattern().Match(text);
-        if (userInfo.Success && userInfo.Groups["password"].Success)
-        {
-            redactor.Add(userInfo.Groups["password"].Value);
-            redactor.Add(SafeUnescape(userInfo.Groups["password"].Value));
-        }
-
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+        if (!ConnectionUrl.TryParse(text, DefaultPort, redactor, out var url))
         {
             return "expected postgres://user:password@host:port/database?sslmode=... (escape special characters in the password with %XX)";
         }
 
-        string? user = null;
-        string? password = null;
-        if (uri.UserInfo.Length > 0)
-        {
-            var parts = uri.UserInfo.Split(':', 2);
-            user = Uri.UnescapeDataString(parts[0]);
-            password = parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : null;
-            redactor.Add(password);
-        }
-
-        var host = uri.Host.Trim('[', ']');
-        var port = uri.IsDefaultPort || uri.Port < 0 ? DefaultPort : uri.Port;
-        var path = uri.AbsolutePath.Trim('/');
-        var database = path.Length > 0 ? Uri.UnescapeDataString(path) : null;
+        var (host, port, user, password) = (url.Host, url.Port, url.User, url.Password);
+        var database = url.Path.Length > 0 ? url.Path : null;
         if (database is not null && database.Contains('/', StringComparison.Ordinal))
         {
-            return $"the path names one database, got '/{path}'";
+            return $"the path names one database, got '/{url.Path}'";
         }
 
         var builder = new NpgsqlConnectionStringBuilder
@@ -146,7 +127,7 @@ internal static partial class PostgresConnectionString
 
         var sslModeName = "prefer";
         string? rootCert = null;
-        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var pair in url.Query.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = pair.Split('=', 2);
             var key = Uri.UnescapeDataString(kv[0]);
@@ -266,21 +247,6 @@ internal static partial class PostgresConnectionString
         };
         return null;
     }
-
-    private static string SafeUnescape(string value)
-    {
-        try
-        {
-            return Uri.UnescapeDataString(value);
-        }
-        catch (UriFormatException)
-        {
-            return value;
-        }
-    }
-
-    [GeneratedRegex(@"^[a-z]+://(?<user>[^:@/]*)(:(?<password>[^@]*))?@", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex UserInfoPattern();
 
     [GeneratedRegex(@"(?:^|;)\s*(?:password|pwd)\s*=\s*(?<value>'[^']*'|""[^""]*""|[^;]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex PasswordPairPattern();

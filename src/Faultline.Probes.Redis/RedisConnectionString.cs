@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Faultline.Core.Model;
 using Faultline.Core.Running;
+using Faultline.Probes.Net;
 using StackExchange.Redis;
 
 namespace Faultline.Probes.Redis;
@@ -63,51 +64,24 @@ internal static partial class RedisConnectionString
     private static string? FromUrl(string text, SecretRedactor redactor, out RedisSettings settings)
     {
         settings = null!;
-        var userInfo = UserInfoPattern().Match(text);
-        if (userInfo.Success && userInfo.Groups["password"].Success)
-        {
-            redactor.Add(userInfo.Groups["password"].Value);
-            try
-            {
-                redactor.Add(Uri.UnescapeDataString(userInfo.Groups["password"].Value));
-            }
-            catch (UriFormatException)
-            {
-                // The raw form is registered; Uri.TryCreate below reports the malformed URL.
-            }
-        }
-
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+        if (!ConnectionUrl.TryParse(text, DefaultPort, redactor, out var url))
         {
             return "expected redis://[user]:password@host:port/db or rediss:// for TLS (escape special characters in the password with %XX)";
         }
 
-        if (uri.Query.Length > 1)
+        if (url.Query.Length > 0)
         {
             return "URL parameters are not supported; use the key=value form (host:port,password=...,ssl=true) for other options";
         }
 
-        string? user = null;
-        string? password = null;
-        if (uri.UserInfo.Length > 0)
-        {
-            var parts = uri.UserInfo.Split(':', 2);
-            user = parts[0].Length > 0 ? Uri.UnescapeDataString(parts[0]) : null;
-            password = parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : null;
-
-            redactor.Add(password);
-        }
-
         var database = 0;
-        var path = uri.AbsolutePath.Trim('/');
-        if (path.Length > 0 && !int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out database))
+        if (url.Path.Length > 0 && !int.TryParse(url.Path, NumberStyles.None, CultureInfo.InvariantCulture, out database))
         {
-            return $"the path must be a database number, got '/{path}'";
+            return $"the path must be a database number, got '/{url.Path}'";
         }
 
-        var host = uri.Host.Trim('[', ']');
-        var port = uri.IsDefaultPort || uri.Port < 0 ? DefaultPort : uri.Port;
-        var ssl = uri.Scheme.Equals("rediss", StringComparison.OrdinalIgnoreCase);
+        var (host, port, user, password) = (url.Host, url.Port, url.User, url.Password);
+        var ssl = url.Scheme.Equals("rediss", StringComparison.OrdinalIgnoreCase);
         var options = new ConfigurationOptions
         {
             User = user,
@@ -172,9 +146,6 @@ internal static partial class RedisConnectionString
         };
         return null;
     }
-
-    [GeneratedRegex(@"^[a-z]+://(?<user>[^:@/]*)(:(?<password>[^@]*))?@", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex UserInfoPattern();
 
     [GeneratedRegex(@"(?:^|,)\s*password\s*=\s*(?<value>[^,]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex PasswordPairPattern();
