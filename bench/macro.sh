@@ -15,6 +15,7 @@ for tool in hyperfine curl; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing; apt-get install $tool" >&2; exit 2; }
 done
 
+load=$(cut -d" " -f1-3 /proc/loadavg)
 echo "bench: building the CLI and the delay server..." >&2
 "$root/faultline" --help >/dev/null
 dotnet build "$root/bench/DelayServer" -c Release -o "$work/server" --nologo -v quiet >/dev/null
@@ -61,6 +62,7 @@ cat >"$out" <<MD
 
 - Date: $(date -u +%Y-%m-%dT%H:%MZ)
 - Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), .NET SDK $(dotnet --version)
+- Load average at the start (1/5/15 min): $load (other builds may share the machine; compare ratios, not absolute times)
 - Command: \`bash bench/macro.sh\` (hyperfine, $runs runs after 2 warm-ups; server: bench/DelayServer on 127.0.0.1)
 
 | comparison | A (mean ± sd) | B (mean ± sd) | ratio B/A | goal |
