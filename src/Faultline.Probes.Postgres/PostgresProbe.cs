@@ -442,5 +442,5 @@ internal sealed class PostgresRun
     }
 
     private static T? Find<T>(Exception exception)
-        where T : Exception => PostgresErrors.Find<T>(exception);
+        where T : Exception => ExceptionChain.Find<T>(exception);
 }

@@ -104,16 +104,5 @@ public static class RedisErrors
     }
 
     internal static T? Find<T>(Exception exception)
-        where T : Exception
-    {
-        for (Exception? e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is T match)
-            {
-                return match;
-            }
-        }
-
-        return null;
-    }
+        where T : Exception => ExceptionChain.Find<T>(exception);
 }

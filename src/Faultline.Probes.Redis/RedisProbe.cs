@@ -448,5 +448,5 @@ internal sealed class RedisRun
     }
 
     private static T? Find<T>(Exception exception)
-        where T : Exception => RedisErrors.Find<T>(exception);
+        where T : Exception => ExceptionChain.Find<T>(exception);
 }

@@ -3,7 +3,7 @@ using Faultline.Probes.Probes;
 
 namespace Faultline.Probes;
 
-/// <summary>The probes this assembly provides: http, tls, dns, tcp, secret.</summary>
+/// <summary>The probes this assembly provides: http, tls, dns, tcp, secret, websocket, remote.</summary>
 public static class BuiltInProbes
 {
     /// <summary>New instances of every built-in probe (they are stateless and thread-safe).</summary>
@@ -14,5 +14,7 @@ public static class BuiltInProbes
         new DnsProbe(),
         new TcpProbe(),
         new SecretProbe(),
+        new WebSocketProbe(),
+        new RemoteProbe(),
     ];
 }

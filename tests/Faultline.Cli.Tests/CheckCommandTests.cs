@@ -176,6 +176,8 @@ public sealed class CheckCommandTests
         {
             ["DATABASE_URL"] = "postgres://u:p@127.0.0.1:5432/db",
             ["REDIS_URL"] = "redis://:p@127.0.0.1:6379/0",
+            ["FAULTLINE_API_KEY"] = "example-api-key",
+            ["DEMO_PASSWORD"] = "example-password",
         };
 
         foreach (var example in examples)

@@ -23,18 +23,119 @@ public static class Classifier
         ArgumentNullException.ThrowIfNull(conditions);
 
         var facts = new Facts(target, observation);
+        Model.Classification verdict;
         if (observation.Error is { } error)
         {
-            return ErrorRules.Classify(facts, error);
+            verdict = ErrorRules.Classify(facts, error);
         }
-
-        var failed = conditions.Where(c => !c.Ok).ToList();
-        if (failed.Count > 0)
+        else if (conditions.Where(c => !c.Ok).ToList() is { Count: > 0 } failed)
         {
-            return ConditionRules.Classify(facts, failed);
+            verdict = ConditionRules.Classify(facts, failed);
+        }
+        else
+        {
+            verdict = Warnings(facts);
         }
 
-        return Warnings(facts);
+        return WithInsideView(verdict, observation);
+    }
+
+    /// <summary>
+    /// The status of a component a service reports about itself: healthy/ok/up → pass, degraded/warn
+    /// (and words Faultline does not know) → warn, unhealthy/down/fail/error/... → fail.
+    /// </summary>
+    public static ResultStatus ComponentStatus(string status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var word = status.Trim();
+        if (HealthyStatuses.Contains(word))
+        {
+            return ResultStatus.Pass;
+        }
+
+        return HealthBody.IsFailing(word) ? ResultStatus.Fail : ResultStatus.Warn;
+    }
+
+    /// <summary>
+    /// Classify one dependency as the service sees it from inside (a component of its
+    /// <c>/health/infrastructure</c>, or the phase its termination message names). The layer and side
+    /// the service reports win; without them the reported error kind's rule decides, then the name.
+    /// The remedy comes from the error table row of the reported error kind, for the kind of target
+    /// the layer implies (database → postgres, cache → redis, ...).
+    /// </summary>
+    public static Model.Classification ClassifyComponent(TargetSpec parent, ComponentObservation component)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        ArgumentNullException.ThrowIfNull(component);
+
+        var service = component.Service ?? parent.Name;
+        var nameLayer = HealthBody.LayerFromName(component.Name);
+        ErrorKind? kind = component.ErrorKind is { } wire && ErrorKinds.TryParseWire(wire, out var parsed) ? parsed : null;
+        var probeKind = ProbeKindFor(component.Layer ?? nameLayer);
+        var pseudoTarget = new TargetSpec { Name = component.Name, Kind = probeKind, Host = $"the address {service} uses for {component.Name}" };
+        var facts = new Facts(pseudoTarget, new Observation { Target = pseudoTarget.Host });
+        var rule = kind is { } k ? ErrorRules.Find(k, probeKind) : null;
+
+        var layer = component.Layer ?? rule?.Layer ?? nameLayer;
+        var side = component.Side ?? (component.Layer is null ? rule?.Side : null) ?? HealthBody.DefaultSide(layer);
+        var lines = new List<string?>();
+        if (component.Source == ComponentSources.TerminationFile)
+        {
+            lines.Add($"{service} stopped during startup phase {component.Name} ({layer.Wire()}, as its termination message reports)");
+            lines.Add(component.Message);
+            lines.Add(component.Attempts is { } attempts ? $"attempts: {attempts}" : null);
+        }
+        else
+        {
+            lines.Add($"from inside {service}: {component.Name} is {component.Status} ({layer.Wire()})");
+            lines.Add(component.Message is { } message ? $"{component.Name}: {message}" : null);
+        }
+
+        lines.Add(component.ErrorKind is { } errorKind ? $"error kind reported by {service}: {errorKind}" : null);
+        lines.Add(component.Breaker is { } breaker && !string.Equals(breaker, "closed", StringComparison.OrdinalIgnoreCase) ? $"circuit breaker: {breaker}" : null);
+        lines.Add(component.LatencyMs is { } latency && component.Source != ComponentSources.TerminationFile ? $"check took {Facts.Ms(latency)}" : null);
+        lines.Add(component.LastCheckedAt is { } checkedAt ? $"last checked {Facts.Date(checkedAt)}" : null);
+
+        var remedy = rule is not null
+            ? rule.RemedyFor?.Invoke(facts, new ProbeError(rule.Kind, component.Message ?? string.Empty)) ?? facts.Fill(rule.Remedy)
+            : component.Source == ComponentSources.TerminationFile
+                ? $"fix what stopped {service} in its {component.Name} phase (the message above), then restart it"
+                : $"fix {component.Name}, which {service} reports {component.Status}; add a {probeKind} target for it to see the cause from outside";
+        return new Model.Classification(layer, side, Evidence.Clean(lines), remedy);
+    }
+
+    private static readonly HashSet<string> HealthyStatuses = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "healthy", "ok", "up", "pass", "passed", "passing", "green", "true",
+    };
+
+    /// <summary>The probe kind whose rules describe a failure on <paramref name="layer"/> (postgres for database, ...).</summary>
+    public static string ProbeKindFor(Layer layer) => layer switch
+    {
+        Layer.Database => TargetKinds.Postgres,
+        Layer.Cache => TargetKinds.Redis,
+        Layer.Dns => TargetKinds.Dns,
+        Layer.Network => TargetKinds.Tcp,
+        Layer.Tls => TargetKinds.Tls,
+        Layer.Configuration => TargetKinds.Secret,
+        _ => TargetKinds.Http,
+    };
+
+    /// <summary>On an outside result whose probe brought back an inside view: name the inside failures too.</summary>
+    private static Model.Classification WithInsideView(Model.Classification verdict, Observation observation)
+    {
+        var failing = observation.Components.Where(c => ComponentStatus(c.Status) != ResultStatus.Pass).ToList();
+        if (failing.Count == 0)
+        {
+            return observation.Remote?.Problem is { } problem
+                ? verdict with { Evidence = Evidence.Clean([.. verdict.Evidence.Take(Evidence.MaxLines - 1), "inside view unavailable: " + problem]) }
+                : verdict;
+        }
+
+        var inside = failing.Take(3).Select(c => c.Source == ComponentSources.TerminationFile
+            ? $"inside view: {c.Service ?? "the service"} stopped in startup phase {c.Name}" + (c.Message is { } m ? $": {Facts.OneLine(m, 120)}" : string.Empty)
+            : $"inside view: {c.Name} is {c.Status}" + (c.Layer is { } l ? $" ({l.Wire()})" : string.Empty) + (c.ErrorKind is { } k ? $", {k}" : string.Empty));
+        return verdict with { Evidence = Evidence.Clean([.. verdict.Evidence.Take(Evidence.MaxLines - Math.Min(3, failing.Count)), .. inside]) };
     }
 
     private static Model.Classification Warnings(Facts facts)

@@ -21,6 +21,8 @@ internal static class ConditionRules
         [TargetKinds.Postgres] = Layer.Database,
         [TargetKinds.Redis] = Layer.Cache,
         [TargetKinds.Secret] = Layer.Configuration,
+        [TargetKinds.WebSocket] = Layer.Application,
+        [TargetKinds.Remote] = Layer.Application,
     };
 
     /// <summary>Placeholders that reach a verdict on their own, ranked before threshold placeholders when several fail.</summary>
@@ -84,7 +86,7 @@ internal static class ConditionRules
             default:
                 if (facts.Observation.Http is { } http)
                 {
-                    return HttpResponse(facts, http, condition, failedLine);
+                    return Response(facts, http, failedLine, readHealthBody: Placeholder(condition.Expr) is "STATUS" or "BODY");
                 }
 
                 var layer = KindLayer(facts.Kind);
@@ -93,7 +95,12 @@ internal static class ConditionRules
         }
     }
 
-    private static Model.Classification HttpResponse(Facts facts, HttpObservation http, ConditionResult condition, string failedLine)
+    /// <summary>
+    /// Where an HTTP response points: a proxy's own error page → proxy; a health body naming a failing
+    /// dependency (when <paramref name="readHealthBody"/>) → that dependency; 5xx → application;
+    /// 401/403/407 → configuration (credentials); 404 → application (route); other statuses → application.
+    /// </summary>
+    internal static Model.Classification Response(Facts facts, HttpObservation http, string? failedLine, bool readHealthBody)
     {
         var status = http.StatusCode;
         var statusText = StatusText(http);
@@ -110,8 +117,7 @@ internal static class ConditionRules
             return new(Layer.Proxy, Side.Infrastructure, Evidence.Clean(lines), ProxyRemedy(proxy.Proxy, status));
         }
 
-        var placeholder = Placeholder(condition.Expr);
-        if (placeholder is "STATUS" or "BODY" && HealthBody.FailingDependencies(http.Body) is { Count: > 0 } dependencies)
+        if (readHealthBody && HealthBody.FailingDependencies(http.Body) is { Count: > 0 } dependencies)
         {
             var first = dependencies[0];
             var lines = new List<string?>
@@ -186,6 +192,7 @@ internal static class ConditionRules
                 "dns" => (Layer.Dns, "speed up name resolution: a closer or caching resolver, or fix a resolver that times out before answering"),
                 "connect" => (Layer.Network, "look at the network path: latency, packet loss, or a full accept queue on the server"),
                 "tls" => (Layer.Tls, "look at TLS termination: overloaded terminator, long chain, or OCSP fetches"),
+                "transfer" when facts.Kind == TargetKinds.WebSocket => (Layer.Application, "the service took long to stream its events: their latencies show which step was slow"),
                 "transfer" => (Layer.Network, "look at bandwidth and the response size; the body took longest to arrive"),
                 _ => (facts.Kind == TargetKinds.Http ? Layer.Application : KindLayer(facts.Kind),
                       "the server took long to produce its answer: profile the endpoint and its dependencies"),

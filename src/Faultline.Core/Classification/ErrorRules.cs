@@ -109,6 +109,25 @@ internal static class ErrorRules
             "connected to Redis at {endpoint}, but it did not answer before the deadline",
             "check Redis' load (SLOWLOG, blocking commands, persistence forks); it accepts connections but does not answer",
             More: (f, _) => [f.PhasesLine()]),
+        new(ErrorKind.ConnectionClosed, TargetKinds.WebSocket, Layer.Application, Side.Application,
+            "{endpoint} closed the WebSocket before the expected events arrived",
+            "read the service's logs for this connection: its handler ended the socket early (an unhandled error, a crash, or a proxy's idle timeout shorter than the exchange)",
+            More: (f, _) => WebSocketLines(f)),
+        new(ErrorKind.ReadTimeout, TargetKinds.WebSocket, Layer.Application, Side.Application,
+            "connected to {endpoint}, but the expected events did not all arrive before the deadline",
+            "the service took the message but did not finish: the first missing event names where it stopped; look at that step and the dependencies it waits on",
+            More: (f, _) => WebSocketLines(f)),
+        new(ErrorKind.EventOutOfOrder, null, Layer.Application, Side.Application,
+            "{endpoint} sent its events out of the expected order",
+            "make the service emit its events in the documented order (or correct the order in expect)",
+            More: (f, _) => WebSocketLines(f)),
+        new(ErrorKind.UnexpectedStatus, null, Layer.Application, Side.Application,
+            "{endpoint} answered with HTTP {code} where the probe needed another status",
+            "read the service's logs for this request: it refused the step",
+            More: (f, _) => f.Observation.Http is { } http ? ConditionRules.Response(f, http, null, readHealthBody: true).Evidence : [],
+            Refine: (f, _) => f.Observation.Http is { } http && ConditionRules.Response(f, http, null, readHealthBody: true) is { } verdict
+                ? (verdict.Layer, verdict.Side, verdict.Remedy)
+                : null),
         new(ErrorKind.ProtocolError, null, Layer.Configuration, Side.Application,
             "{endpoint} does not speak the {kind} protocol",
             "check the port and the scheme (http vs https, TLS on or off) in the configuration"),
@@ -248,6 +267,29 @@ internal static class ErrorRules
         }
 
         return new Model.Classification(layer, side, Evidence.Clean(evidence), remedy);
+    }
+
+    /// <summary>Which events arrived (with latencies), which are missing, and how the socket closed.</summary>
+    internal static IEnumerable<string?> WebSocketLines(Facts f)
+    {
+        if (f.Observation.WebSocket is not { } ws)
+        {
+            yield break;
+        }
+
+        var arrived = ws.Events.Where(e => e.Expected).ToList();
+        yield return arrived.Count == 0
+            ? (ws.Sent ? "no expected event arrived after the message was sent" : "the message was not sent")
+            : "arrived: " + string.Join(", ", arrived.Take(12).Select(e => $"{e.Name} ({Facts.Ms(e.LatencyMs)})"));
+        if (ws.Missing.Count > 0)
+        {
+            yield return "missing: " + string.Join(", ", ws.Missing);
+        }
+
+        if (ws.CloseStatus is { } close)
+        {
+            yield return ws.CloseDescription is { Length: > 0 } description ? $"close: {close} ({Facts.OneLine(description, 80)})" : $"close: {close}";
+        }
     }
 
     private static IEnumerable<string?> ExpiredLines(Facts f)

@@ -67,6 +67,9 @@ internal static class HealthBody
         }
     }
 
+    /// <summary>True for the status words health documents use for a failing dependency (unhealthy, down, fail, error, ...).</summary>
+    public static bool IsFailing(string status) => FailingStatuses.Contains(status) || status == "false";
+
     public static int RootCauseRank(Layer layer)
     {
         var index = 0;

@@ -21,6 +21,9 @@ internal enum KeyType
 
     /// <summary><c>env</c>, or a <see cref="Section"/> (<c>{ dir: PATH }</c>).</summary>
     SecretSource,
+
+    /// <summary>A mapping or list (sent as JSON), or a string (sent as written).</summary>
+    Json,
 }
 
 /// <summary>Extra validation (and normalisation) of a string value.</summary>
@@ -39,6 +42,18 @@ internal enum KeyFormat
     HttpMethod,
     SecretName,
     RecordType,
+
+    /// <summary>The target's URL: http(s) for http and remote, ws(s) for websocket.</summary>
+    TargetUrl,
+
+    /// <summary>A file path, relative to the config file; it need not exist yet.</summary>
+    FilePath,
+
+    /// <summary>A JSON path: <c>$.token</c>, <c>$.data.accessToken</c>, <c>$.tokens[0]</c>.</summary>
+    JsonPath,
+
+    /// <summary>An event name, optionally ending in <c>?</c>.</summary>
+    EventName,
 }
 
 /// <summary>One allowed key: where it may appear, its type, and what it means.</summary>
@@ -86,9 +101,11 @@ internal static class ConfigKeys
     public const string Tls = "tls";
     public const string SecretDir = "source";
     public const string SecretRule = "rule";
+    public const string Login = "login";
 
-    private static readonly string[] TlsKinds = [TargetKinds.Http, TargetKinds.Tls, TargetKinds.Postgres, TargetKinds.Redis];
-    private static readonly string[] ResolverKinds = [TargetKinds.Http, TargetKinds.Tls, TargetKinds.Tcp, TargetKinds.Dns, TargetKinds.Postgres, TargetKinds.Redis];
+    private static readonly string[] TlsKinds = [TargetKinds.Http, TargetKinds.Tls, TargetKinds.Postgres, TargetKinds.Redis, TargetKinds.WebSocket, TargetKinds.Remote];
+    private static readonly string[] ResolverKinds = [TargetKinds.Http, TargetKinds.Tls, TargetKinds.Tcp, TargetKinds.Dns, TargetKinds.Postgres, TargetKinds.Redis, TargetKinds.WebSocket, TargetKinds.Remote];
+    private static readonly string[] UrlKinds = [TargetKinds.Http, TargetKinds.WebSocket, TargetKinds.Remote];
     private static readonly string[] HostKinds = [TargetKinds.Tls, TargetKinds.Tcp, TargetKinds.Dns];
     private static readonly string[] DatabaseKinds = [TargetKinds.Postgres, TargetKinds.Redis];
 
@@ -112,9 +129,9 @@ internal static class ConfigKeys
         new(Target, "tls", KeyType.Section, "TLS settings; system trust and the target's host name otherwise.") { Kinds = TlsKinds, Nested = Tls, Example = "{ caFile: ./ca.pem }" },
         new(Target, "resolver", KeyType.String, "DNS server for this target's names (host:port, or an IP for port 53); overrides the top-level resolver.") { Kinds = ResolverKinds, Format = KeyFormat.Resolver, Example = "\"127.0.0.1:5353\"" },
 
-        new(Target, "url", KeyType.String, "Absolute http:// or https:// URL to request.") { Kinds = [TargetKinds.Http], RequiredFor = [TargetKinds.Http], Format = KeyFormat.HttpUrl, Example = "https://api.example.test/health" },
+        new(Target, "url", KeyType.String, "Absolute URL: http:// or https:// to request (http), the service's /health/infrastructure (remote), ws:// or wss:// to upgrade (websocket).") { Kinds = UrlKinds, RequiredFor = UrlKinds, Format = KeyFormat.TargetUrl, Example = "https://api.example.test/health" },
         new(Target, "method", KeyType.String, "HTTP method.") { Kinds = [TargetKinds.Http], Format = KeyFormat.HttpMethod, Default = "GET", Example = "POST" },
-        new(Target, "headers", KeyType.StringMap, "Request headers, name: value.") { Kinds = [TargetKinds.Http], Example = "{ Authorization: \"Bearer ${TOKEN}\" }" },
+        new(Target, "headers", KeyType.StringMap, "Request headers, name: value (websocket: headers of the upgrade request).") { Kinds = [TargetKinds.Http, TargetKinds.WebSocket], Example = "{ Authorization: \"Bearer ${TOKEN}\" }" },
         new(Target, "body", KeyType.String, "Request body.") { Kinds = [TargetKinds.Http], Example = "'{\"ping\": true}'" },
         new(Target, "followRedirects", KeyType.Boolean, "Follow 3xx redirects instead of reporting them.") { Kinds = [TargetKinds.Http], Default = "false", Example = "true" },
         new(Target, "maxBodyBytes", KeyType.Integer, "How many bytes of the response body are kept for conditions.") { Kinds = [TargetKinds.Http], Default = "65536", Minimum = 0, Maximum = 16 * 1024 * 1024, Example = "1048576" },
@@ -131,11 +148,25 @@ internal static class ConfigKeys
         new(Target, "required", KeyType.StringList, "Names of secrets that must be present.") { Kinds = [TargetKinds.Secret], Format = KeyFormat.SecretName, Example = "[DATABASE_URL, JWT_SECRET]" },
         new(Target, "rules", KeyType.SectionMap, "Format rules per secret name.") { Kinds = [TargetKinds.Secret], Nested = SecretRule, Example = "{ JWT_SECRET: { minLength: 32 } }" },
 
+        new(Target, "login", KeyType.Section, "Log in before the upgrade: POST body as JSON to url, take the token at the JSON path token and send it as Authorization: Bearer.") { Kinds = [TargetKinds.WebSocket], Nested = Login, Example = "{ url: https://api.example.test/api/login, body: { username: demo, password: \"${DEMO_PASSWORD}\" }, token: \"$.token\" }" },
+        new(Target, "send", KeyType.Json, "The message sent once the socket is open: a mapping (sent as JSON) or a string (sent as written).") { Kinds = [TargetKinds.WebSocket], Example = "{ type: chat, text: \"what is 6 times 7?\" }" },
+        new(Target, "expect", KeyType.StringList, "Events expected after sending, in order; an item ending in ? is optional. The probe reads until every required event arrived.") { Kinds = [TargetKinds.WebSocket], Format = KeyFormat.EventName, Example = "[agent_started, agent_thinking?, agent_completed]" },
+        new(Target, "eventField", KeyType.String, "The JSON field of each message that names its event.") { Kinds = [TargetKinds.WebSocket], Default = "type", Example = "event" },
+        new(Target, "deadline", KeyType.Duration, "How long after sending the expected events may take. When the target sets no timeout, its timeout becomes deadline + defaults.timeout (for login, connect and upgrade).") { Kinds = [TargetKinds.WebSocket], Default = "the target's timeout", Example = "30s" },
+
+        new(Target, "apiKey", KeyType.String, "Sent as X-Api-Key to read the service's detail; a secret, never printed.") { Kinds = [TargetKinds.Remote], Example = "\"${FAULTLINE_API_KEY}\"" },
+        new(Target, "terminationFile", KeyType.String, "The service's termination-message file (one JSON line written when its startup fails), read when the service does not answer; relative to the config file.") { Kinds = [TargetKinds.Remote], Format = KeyFormat.FilePath, Example = "/var/run/api/termination-log" },
+
         new(Tls, "caFile", KeyType.String, "PEM file of the CA certificates to trust instead of the system store; relative to the config file.") { Format = KeyFormat.ExistingFile, Example = "./ca.pem" },
         new(Tls, "serverName", KeyType.String, "Name sent in SNI and checked against the certificate.") { Format = KeyFormat.Host, Default = "the target's host", Example = "api.example.test" },
         new(Tls, "clientCertFile", KeyType.String, "PEM client certificate for mutual TLS; relative to the config file.") { Format = KeyFormat.ExistingFile, Example = "./client.pem" },
         new(Tls, "clientKeyFile", KeyType.String, "PEM private key of the client certificate; relative to the config file.") { Format = KeyFormat.ExistingFile, Example = "./client.key" },
         new(Tls, "insecure", KeyType.Boolean, "Do not fail on trust or name problems (they are still recorded).") { Default = "false", Example = "true" },
+
+        new(Login, "url", KeyType.String, "Absolute http:// or https:// URL of the login endpoint.") { Required = true, Format = KeyFormat.HttpUrl, Example = "https://api.example.test/api/login" },
+        new(Login, "body", KeyType.Json, "The request body: a mapping (sent as JSON) or a string (sent as written), with Content-Type application/json.") { Default = "{}", Example = "{ username: demo, password: \"${DEMO_PASSWORD}\" }" },
+        new(Login, "token", KeyType.String, "JSON path of the token in the response.") { Format = KeyFormat.JsonPath, Default = "$.token", Example = "\"$.data.accessToken\"" },
+        new(Login, "headers", KeyType.StringMap, "Extra headers of the login request.") { Example = "{ X-Client: faultline }" },
 
         new(SecretDir, "dir", KeyType.String, "Directory with one file per secret; relative to the config file.") { Required = true, Format = KeyFormat.Directory, Example = "/run/secrets" },
 

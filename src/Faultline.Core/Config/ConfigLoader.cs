@@ -246,8 +246,9 @@ public static partial class ConfigLoader
             reader.Error(emptyTargets, "'targets' is empty", "add at least one target: - { name: api, kind: http, url: https://... }");
         }
 
-        var targets = sections.Select(BuildTarget).Where(t => t is not null).Select(t => t!).ToList();
+        var targets = sections.Select(BuildTarget).Where(t => t is not null).Select(t => WithDeadline(t!, defaults)).ToList();
         CheckNames(sections, reader);
+        CheckDeadlines(sections, reader);
         CheckDependencies(sections, reader);
 
         return new FaultlineConfig
@@ -294,6 +295,18 @@ public static partial class ConfigLoader
             };
         }
 
+        LoginSpec? login = null;
+        if (t.Get<Section>("login") is { } l && l.String("url") is { } loginUrl)
+        {
+            login = new LoginSpec
+            {
+                Url = loginUrl,
+                Body = l.String("body"),
+                TokenPath = l.String("token") ?? "$.token",
+                Headers = l.Get<Dictionary<string, string>>("headers") ?? new Dictionary<string, string>(),
+            };
+        }
+
         var defaults = new TargetSpec { Name = name, Kind = kind };
         return new TargetSpec
         {
@@ -321,8 +334,32 @@ public static partial class ConfigLoader
             Source = kind == TargetKinds.Secret ? t.Get<SecretSourceSpec>("source") ?? new SecretSourceSpec() : null,
             Required = t.List("required").Select(v => v.Value).ToList(),
             Rules = rules,
+            Login = login,
+            Send = t.String("send"),
+            Expect = t.List("expect").Select(v => v.Value).ToList(),
+            EventField = t.String("eventField") ?? defaults.EventField,
+            Deadline = t.GetValue<TimeSpan>("deadline"),
+            ApiKey = t.String("apiKey"),
+            TerminationFile = t.String("terminationFile"),
             Location = t.Location,
         };
+    }
+
+    /// <summary>A websocket target with a deadline and no timeout of its own gets deadline + defaults.timeout (login, connect and upgrade come first).</summary>
+    private static TargetSpec WithDeadline(TargetSpec target, DefaultsSpec defaults) =>
+        target is { Timeout: null, Deadline: { } deadline } ? target with { Timeout = deadline + defaults.Timeout } : target;
+
+    private static void CheckDeadlines(List<Section> targets, ConfigReader reader)
+    {
+        foreach (var target in targets)
+        {
+            if (target.GetValue<TimeSpan>("deadline") is { } deadline && target.GetValue<TimeSpan>("timeout") is { } timeout && deadline >= timeout
+                && ConfigReader.Child(target.Node, "deadline") is { } node)
+            {
+                reader.Error(node, $"the deadline ({Model.Durations.Format(deadline)}) of target '{target.String("name")}' is not shorter than its timeout ({Model.Durations.Format(timeout)})",
+                    "the timeout also covers login, connect and upgrade: make it longer than the deadline, or remove it (it then becomes deadline + defaults.timeout)");
+            }
+        }
     }
 
     private static void CheckNames(List<Section> targets, ConfigReader reader)

@@ -40,7 +40,7 @@ internal sealed class Section(YamlMappingNode node, SourceLocation location)
 }
 
 /// <summary>Reads one YAML document against the key table, collecting every error.</summary>
-internal sealed class ConfigReader
+internal sealed partial class ConfigReader
 {
     private static readonly Regex NamePattern = new("^[A-Za-z0-9._/-]+$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
@@ -235,6 +235,7 @@ internal sealed class ConfigReader
         ConfigKeys.Target => "in a target",
         ConfigKeys.Tls => "under a target's 'tls'",
         ConfigKeys.SecretDir => "under a secret target's 'source'",
+        ConfigKeys.Login => "under a websocket target's 'login'",
         _ => "under a secret rule",
     };
 
@@ -245,7 +246,7 @@ internal sealed class ConfigReader
             case KeyType.String:
                 {
                     var s = Scalar(node, key, where, allowEmpty: key.Format == KeyFormat.None);
-                    return s is null ? null : Format(key, s, where);
+                    return s is null ? null : Format(key, s, where, kind);
                 }
 
             case KeyType.Boolean:
@@ -330,7 +331,7 @@ internal sealed class ConfigReader
                     foreach (var item in sequence.Children)
                     {
                         var s = Scalar(item, key, where);
-                        if (s is not null && Format(key, s, where) is { } formatted)
+                        if (s is not null && Format(key, s, where, kind) is { } formatted)
                         {
                             items.Add(formatted);
                         }
@@ -454,8 +455,111 @@ internal sealed class ConfigReader
                 Error(node, $"'{key.Name}' {where} must be env or {{ dir: PATH }}", "write source: env, or source: { dir: /run/secrets }");
                 return null;
 
+            case KeyType.Json:
+                return ReadJson(key, node, where);
+
             default:
                 return null;
+        }
+    }
+
+    /// <summary>A mapping or list as JSON text, or a scalar as written (after interpolation).</summary>
+    private LocatedString? ReadJson(ConfigKey key, YamlNode node, string where)
+    {
+        if (node is YamlScalarNode)
+        {
+            return Scalar(node, key, where, allowEmpty: true);
+        }
+
+        var errors = _errors.Count;
+        var fromEnvironment = false;
+        using var stream = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(stream))
+        {
+            WriteJson(writer, node);
+        }
+
+        if (_errors.Count > errors)
+        {
+            return null;
+        }
+
+        var json = System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        return new LocatedString(json, node, fromEnvironment, fromEnvironment ? $"(the '{key.Name}' {(node is YamlSequenceNode ? "list" : "mapping")})" : json);
+
+        void WriteJson(System.Text.Json.Utf8JsonWriter writer, YamlNode current)
+        {
+            switch (current)
+            {
+                case YamlMappingNode mapping:
+                    writer.WriteStartObject();
+                    foreach (var (k, v) in mapping.Children)
+                    {
+                        if (k is not YamlScalarNode { Value: { Length: > 0 } name })
+                        {
+                            Error(k, $"a name in '{key.Name}' {where} must be a plain name", null);
+                            continue;
+                        }
+
+                        writer.WritePropertyName(name);
+                        WriteJson(writer, v);
+                    }
+
+                    writer.WriteEndObject();
+                    break;
+                case YamlSequenceNode sequence:
+                    writer.WriteStartArray();
+                    foreach (var item in sequence.Children)
+                    {
+                        WriteJson(writer, item);
+                    }
+
+                    writer.WriteEndArray();
+                    break;
+                case YamlScalarNode scalar:
+                    var raw = scalar.Value ?? string.Empty;
+                    if (scalar.Style == ScalarStyle.Plain && raw is "" or "~" or "null" or "Null" or "NULL")
+                    {
+                        writer.WriteNullValue();
+                        break;
+                    }
+
+                    var value = Scalar(scalar, key, where, allowEmpty: true);
+                    if (value is null)
+                    {
+                        writer.WriteNullValue();
+                        break;
+                    }
+
+                    fromEnvironment |= value.FromEnvironment;
+                    if (scalar.Style == ScalarStyle.Plain && !value.FromEnvironment)
+                    {
+                        if (value.Value is "true" or "True" or "TRUE")
+                        {
+                            writer.WriteBooleanValue(true);
+                            break;
+                        }
+
+                        if (value.Value is "false" or "False" or "FALSE")
+                        {
+                            writer.WriteBooleanValue(false);
+                            break;
+                        }
+
+                        if (JsonNumber().IsMatch(value.Value))
+                        {
+                            writer.WriteRawValue(value.Value);
+                            break;
+                        }
+                    }
+
+                    writer.WriteStringValue(value.Value);
+                    break;
+                default:
+                    Error(current, $"'{key.Name}' {where} cannot hold an alias or tag here", $"write {key.Name}: {key.Example}");
+                    writer.WriteNullValue();
+                    break;
+            }
         }
     }
 
@@ -503,7 +607,7 @@ internal sealed class ConfigReader
         return section;
     }
 
-    private LocatedString? Format(ConfigKey key, LocatedString s, string where)
+    private LocatedString? Format(ConfigKey key, LocatedString s, string where, string? kind)
     {
         var value = s.Value;
         var node = s.Node;
@@ -534,6 +638,40 @@ internal sealed class ConfigReader
                 if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
                 {
                     Error(node, $"'{key.Name}' {where} must be an absolute http:// or https:// URL, not \"{shown}\"", $"write {key.Name}: {key.Example}");
+                    return null;
+                }
+
+                return s;
+            case KeyFormat.TargetUrl:
+                {
+                    var websocket = string.Equals(kind, TargetKinds.WebSocket, StringComparison.Ordinal);
+                    var schemes = websocket ? new[] { "ws", "wss" } : [Uri.UriSchemeHttp, Uri.UriSchemeHttps];
+                    if (!Uri.TryCreate(value, UriKind.Absolute, out var target) || !schemes.Contains(target.Scheme, StringComparer.Ordinal) || string.IsNullOrEmpty(target.Host))
+                    {
+                        var wanted = websocket ? "ws:// or wss://" : "http:// or https://";
+                        var example = websocket ? "wss://api.example.test/ws" : key.Example;
+                        Error(node, $"'{key.Name}' {where} must be an absolute {wanted} URL, not \"{shown}\"", $"write {key.Name}: {example}");
+                        return null;
+                    }
+
+                    return s;
+                }
+
+            case KeyFormat.FilePath:
+                return s with { Value = Path.GetFullPath(value, _baseDirectory) };
+            case KeyFormat.JsonPath:
+                if (!JsonPathPattern().IsMatch(value))
+                {
+                    Error(node, $"bad JSON path \"{shown}\" for '{key.Name}' {where}", "write $ followed by .name or [index] steps, e.g. \"$.token\" or \"$.data.tokens[0]\"");
+                    return null;
+                }
+
+                return s;
+            case KeyFormat.EventName:
+                var question = value.IndexOf('?', StringComparison.Ordinal);
+                if (value.TrimEnd('?').Length == 0 || value.Any(char.IsWhiteSpace) || (question >= 0 && question < value.Length - 1))
+                {
+                    Error(node, $"bad event name \"{shown}\" in '{key.Name}' {where}", "write the event's name, with a final ? when it is optional, e.g. agent_thinking?");
                     return null;
                 }
 
@@ -684,4 +822,10 @@ internal sealed class ConfigReader
     }
 
     private static int ToInt(long value) => (int)Math.Clamp(value, 1, int.MaxValue);
+
+    [GeneratedRegex(@"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex JsonNumber();
+
+    [GeneratedRegex(@"^\$((\.[A-Za-z_][A-Za-z0-9_-]*)|(\[[0-9]+\])|(\['[^']+'\]))*$", RegexOptions.CultureInvariant)]
+    private static partial Regex JsonPathPattern();
 }

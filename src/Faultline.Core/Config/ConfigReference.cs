@@ -19,6 +19,7 @@ internal static class ConfigReference
             (ConfigKeys.Defaults, "`defaults`"),
             (ConfigKeys.Target, "Target (each entry of `targets`)"),
             (ConfigKeys.Tls, "`tls` (in a target)"),
+            (ConfigKeys.Login, "`login` (websocket targets)"),
             (ConfigKeys.SecretDir, "`source: { dir }` (secret targets)"),
             (ConfigKeys.SecretRule, "`rules.NAME` (secret targets)"),
         })
@@ -77,7 +78,9 @@ internal static class ConfigReference
         {
             KeyType.String => key.Format switch
             {
-                KeyFormat.HttpUrl => "URL",
+                KeyFormat.HttpUrl or KeyFormat.TargetUrl => "URL",
+                KeyFormat.FilePath => "file path",
+                KeyFormat.JsonPath => "JSON path",
                 KeyFormat.Resolver => "host:port or IP",
                 KeyFormat.Host => "host",
                 KeyFormat.ExistingFile => "file path",
@@ -94,6 +97,7 @@ internal static class ConfigReference
             {
                 KeyFormat.Condition => "list of conditions",
                 KeyFormat.TargetName => "list of target names",
+                KeyFormat.EventName => "list of event names",
                 _ => key.Values is null ? "list of strings" : "list of " + string.Join("/", key.Values),
             },
             KeyType.StringMap => "map of strings",
@@ -101,6 +105,7 @@ internal static class ConfigReference
             KeyType.SectionList => "list of targets",
             KeyType.SectionMap => "map of rules",
             KeyType.SecretSource => "`env` or `{ dir: PATH }`",
+            KeyType.Json => "mapping (as JSON) or string",
             _ => key.Type.ToString(),
         };
     }

@@ -41,7 +41,7 @@ public static class ConfigSchema
             },
         };
 
-        foreach (var scope in new[] { ConfigKeys.Defaults, ConfigKeys.Target, ConfigKeys.Tls, ConfigKeys.SecretDir, ConfigKeys.SecretRule })
+        foreach (var scope in new[] { ConfigKeys.Defaults, ConfigKeys.Target, ConfigKeys.Tls, ConfigKeys.Login, ConfigKeys.SecretDir, ConfigKeys.SecretRule })
         {
             defs[DefName(scope)] = SectionSchema(scope);
         }
@@ -114,6 +114,11 @@ public static class ConfigSchema
             forbidden[key.Name] = false;
         }
 
+        if (UrlPattern(kind) is { } urlPattern)
+        {
+            forbidden["url"] = new JsonObject { ["pattern"] = urlPattern };
+        }
+
         if (forbidden.Count > 0)
         {
             then["properties"] = forbidden;
@@ -137,6 +142,14 @@ public static class ConfigSchema
             ["then"] = then,
         };
     }
+
+    /// <summary>The URL schemes a kind takes; null for kinds without a url.</summary>
+    private static string? UrlPattern(string kind) => kind switch
+    {
+        TargetKinds.WebSocket => @"^(wss?://|\$\{)",
+        TargetKinds.Http or TargetKinds.Remote => @"^(https?://|\$\{)",
+        _ => null,
+    };
 
     private static JsonObject KeySchema(ConfigKey key)
     {
@@ -206,6 +219,12 @@ public static class ConfigSchema
                         new JsonObject { ["$ref"] = "#/$defs/" + DefName(key.Nested!) }),
                 };
                 break;
+            case KeyType.Json:
+                schema = new JsonObject
+                {
+                    ["type"] = new JsonArray("object", "array", "string", "number", "boolean"),
+                };
+                break;
             default:
                 schema = StringSchema(key);
                 break;
@@ -241,6 +260,9 @@ public static class ConfigSchema
                 break;
             case KeyFormat.HttpUrl:
                 schema["pattern"] = @"^(https?://|\$\{)";
+                break;
+            case KeyFormat.TargetUrl:
+                schema["pattern"] = @"^(https?://|wss?://|\$\{)";
                 break;
             case KeyFormat.Resolver:
                 schema["pattern"] = @"^(\[[0-9A-Fa-f:.]+\]:[0-9]+|[A-Za-z0-9._-]+:[0-9]+|[0-9.]+|[0-9A-Fa-f:]+|.*\$\{.*)$";

@@ -45,8 +45,10 @@ public static class TargetKinds
     public const string Postgres = "postgres";
     public const string Redis = "redis";
     public const string Secret = "secret";
+    public const string WebSocket = "websocket";
+    public const string Remote = "remote";
 
-    public static IReadOnlyList<string> All { get; } = [Http, Tls, Dns, Tcp, Postgres, Redis, Secret];
+    public static IReadOnlyList<string> All { get; } = [Http, Tls, Dns, Tcp, Postgres, Redis, Secret, WebSocket, Remote];
 }
 
 /// <summary>
@@ -114,6 +116,29 @@ public sealed record TargetSpec
 
     public IReadOnlyDictionary<string, SecretRuleSpec> Rules { get; init; } = new Dictionary<string, SecretRuleSpec>();
 
+    // websocket
+    /// <summary>websocket: an HTTP login before the upgrade, whose token is sent as <c>Authorization: Bearer</c>.</summary>
+    public LoginSpec? Login { get; init; }
+
+    /// <summary>websocket: the message sent after the upgrade (JSON text, or a string as written); null = send nothing.</summary>
+    public string? Send { get; init; }
+
+    /// <summary>websocket: the events expected, in order; an item ending in <c>?</c> is optional.</summary>
+    public IReadOnlyList<string> Expect { get; init; } = [];
+
+    /// <summary>websocket: the JSON field of each message that names its event.</summary>
+    public string EventField { get; init; } = "type";
+
+    /// <summary>websocket: how long after sending the expected events may take; null = until the target's timeout.</summary>
+    public TimeSpan? Deadline { get; init; }
+
+    // remote
+    /// <summary>remote: sent as <c>X-Api-Key</c>; a secret, kept out of every output.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>remote: the service's termination-message file, read when the service does not answer.</summary>
+    public string? TerminationFile { get; init; }
+
     /// <summary>Where the target was declared, for messages; null when built in code.</summary>
     public SourceLocation? Location { get; init; }
 }
@@ -147,4 +172,18 @@ public sealed record SecretRuleSpec
     public IReadOnlyList<string>? Scheme { get; init; }
 
     public string? Pattern { get; init; }
+}
+
+/// <summary>A login step: POST <see cref="Body"/> as JSON to <see cref="Url"/>, read the token at <see cref="TokenPath"/>.</summary>
+public sealed record LoginSpec
+{
+    public required string Url { get; init; }
+
+    /// <summary>JSON text (or a string as written); null = an empty JSON object.</summary>
+    public string? Body { get; init; }
+
+    /// <summary>A JSON path into the response: <c>$.token</c>, <c>$.data.accessToken</c>, <c>$.tokens[0]</c>.</summary>
+    public string TokenPath { get; init; } = "$.token";
+
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 }

@@ -10,7 +10,7 @@ public enum ErrorKind
     DnsNxDomain,
     /// <summary>The resolver answered SERVFAIL.</summary>
     DnsServFail,
-    /// <summary>The resolver answered REFUSED or another error rcode.</summary>
+    /// <summary>The resolver answered REFUSED or another error rcode, or could not be asked at all.</summary>
     DnsRefused,
     /// <summary>The resolver did not answer in time.</summary>
     DnsTimeout,
@@ -42,6 +42,10 @@ public enum ErrorKind
     TlsTimeout,
     /// <summary>The peer does not speak the expected protocol (e.g. not HTTP, not TLS).</summary>
     ProtocolError,
+    /// <summary>The server answered a step with an HTTP status it cannot go on from: a refused WebSocket upgrade, a failed login, an error page instead of a health document.</summary>
+    UnexpectedStatus,
+    /// <summary>An expected event arrived before another expected event that must come first.</summary>
+    EventOutOfOrder,
     /// <summary>The database rejected the credentials (SQLSTATE 28P01/28000).</summary>
     DatabaseAuthFailed,
     /// <summary>The database has no connection slots left (SQLSTATE 53300).</summary>

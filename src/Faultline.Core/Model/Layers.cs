@@ -46,6 +46,16 @@ public enum Attribution
     Mixed,
 }
 
+/// <summary>Where a result was observed from. JSON: outside|inside.</summary>
+public enum Vantage
+{
+    /// <summary>Faultline probed the target itself (outside-in).</summary>
+    Outside,
+
+    /// <summary>The service reported what it sees of its own dependencies (inside-out).</summary>
+    Inside,
+}
+
 public static class LayerNames
 {
     /// <summary>Tie-break order for the root cause: dns → network → tls → proxy → configuration → database → cache → application → unknown.</summary>
@@ -64,4 +74,6 @@ public static class LayerNames
     public static string Wire(this OverallStatus status) => status.ToString().ToLowerInvariant();
 
     public static string Wire(this Attribution attribution) => attribution.ToString().ToLowerInvariant();
+
+    public static string Wire(this Vantage vantage) => vantage.ToString().ToLowerInvariant();
 }

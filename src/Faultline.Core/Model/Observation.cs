@@ -37,6 +37,18 @@ public sealed record Observation
 
     public SecretObservation? Secrets { get; init; }
 
+    /// <summary>What a WebSocket exchange showed: the events that arrived, their latencies, the ones missing.</summary>
+    public WebSocketObservation? WebSocket { get; init; }
+
+    /// <summary>What a service reported about itself (its <c>/health/infrastructure</c> or its termination message).</summary>
+    public RemoteObservation? Remote { get; init; }
+
+    /// <summary>
+    /// Dependencies as the probed service sees them from inside. The runner turns each into a result of its
+    /// own, named <c>&lt;target&gt;/&lt;component&gt;</c> and marked <see cref="Vantage.Inside"/>.
+    /// </summary>
+    public IReadOnlyList<ComponentObservation> Components { get; init; } = [];
+
     /// <summary>Facts that do not fail the target but deserve attention (capacity headroom, a certificate close to expiry). Turn a pass into warn.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

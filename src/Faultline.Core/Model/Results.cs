@@ -43,6 +43,9 @@ public sealed record TargetResult
 
     /// <summary>The raw observation, for writers that show protocol facts (certificate, DNS answers, headroom).</summary>
     public Observation? Observation { get; init; }
+
+    /// <summary>Where the result was seen from: Faultline's own probe (outside) or the service's view of its dependencies (inside).</summary>
+    public Vantage Vantage { get; init; }
 }
 
 public sealed record PrimaryFailure(string Target, Layer Layer, Side Side);

@@ -110,6 +110,7 @@ public sealed class JsonReportWriter : IReportWriter
         w.WriteString("target", r.Target);
         w.WriteString("category", r.Category);
         w.WriteBoolean("critical", r.Critical);
+        w.WriteString("vantage", r.Vantage.Wire());
         w.WriteString("status", r.Status.Wire());
         WriteNullableString(w, "layer", passed ? null : r.Layer?.Wire());
         WriteNullableString(w, "side", passed ? null : r.Side?.Wire());
@@ -296,6 +297,93 @@ public sealed class JsonReportWriter : IReportWriter
             WriteNullableNumber(w, "maxMemoryBytes", cache.MaxMemoryBytes);
             WriteNullableBool(w, "writeOk", cache.WriteOk);
             w.WriteEndObject();
+        }
+
+        if (o.WebSocket is { } ws)
+        {
+            w.WriteStartObject("webSocket");
+            WriteNullableString(w, "subProtocol", ws.SubProtocol);
+            w.WriteBoolean("loggedIn", ws.LoggedIn);
+            w.WriteBoolean("sent", ws.Sent);
+            WriteStrings(w, "expected", ws.Expected);
+            w.WriteStartArray("events");
+            foreach (var e in ws.Events)
+            {
+                w.WriteStartObject();
+                WriteNullableString(w, "name", e.Name);
+                w.WriteNumber("latencyMs", e.LatencyMs);
+                w.WriteBoolean("expected", e.Expected);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            WriteStrings(w, "missing", ws.Missing);
+            WriteNullableString(w, "answer", ws.Answer is { Length: > BodyExcerptLength } answer ? answer[..BodyExcerptLength] : ws.Answer);
+            WriteNullableString(w, "closeStatus", ws.CloseStatus);
+            WriteNullableString(w, "closeDescription", ws.CloseDescription);
+            w.WriteEndObject();
+        }
+
+        if (o.Remote is { } remote)
+        {
+            w.WriteStartObject("remote");
+            w.WriteString("source", remote.Source);
+            WriteNullableString(w, "service", remote.Service);
+            WriteNullableString(w, "environment", remote.Environment);
+            WriteNullableString(w, "status", remote.Status);
+            WriteNullableString(w, "networkPath", remote.NetworkPathOverall);
+            WriteNullableNumber(w, "networkPathDegraded", remote.NetworkPathDegraded);
+            WriteStrings(w, "remedies", remote.Remedies);
+            WriteNullableString(w, "problem", remote.Problem);
+            if (remote.Termination is { } t)
+            {
+                w.WriteStartObject("termination");
+                WriteNullableString(w, "phase", t.Phase);
+                WriteNullableString(w, "layer", t.Layer?.Wire());
+                WriteNullableString(w, "side", t.Side?.Wire());
+                WriteNullableString(w, "errorKind", t.ErrorKind);
+                WriteNullableString(w, "message", t.Message);
+                WriteNullableNumber(w, "attempts", t.Attempts);
+                WriteNullableNumber(w, "elapsedMs", t.ElapsedMs);
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WriteNull("termination");
+            }
+
+            w.WriteEndObject();
+        }
+
+        if (o.Components.Count > 0)
+        {
+            w.WriteStartArray("components");
+            foreach (var c in o.Components)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", c.Name);
+                w.WriteString("status", c.Status);
+                WriteNullableString(w, "layer", c.Layer?.Wire());
+                WriteNullableString(w, "side", c.Side?.Wire());
+                w.WriteBoolean("critical", c.Critical);
+                WriteNullableNumber(w, "latencyMs", c.LatencyMs);
+                if (c.LastCheckedAt is { } checkedAt)
+                {
+                    w.WriteString("lastCheckedAt", checkedAt);
+                }
+                else
+                {
+                    w.WriteNull("lastCheckedAt");
+                }
+
+                WriteNullableString(w, "errorKind", c.ErrorKind);
+                WriteNullableString(w, "breaker", c.Breaker);
+                WriteNullableString(w, "message", c.Message);
+                w.WriteString("source", c.Source);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
         }
 
         if (o.Secrets is { } secrets)

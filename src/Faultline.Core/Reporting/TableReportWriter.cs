@@ -60,7 +60,8 @@ internal sealed class TableReportWriter(bool color) : IReportWriter
         foreach (var r in report.Results.Where(r => r.Status != ResultStatus.Pass))
         {
             text.AppendLine();
-            var critical = r.Status == ResultStatus.Fail && !r.Critical ? ", non-critical" : string.Empty;
+            var critical = (r.Status == ResultStatus.Fail && !r.Critical ? ", non-critical" : string.Empty)
+                + (r.Vantage == Vantage.Inside ? ", seen from inside the service" : string.Empty);
             text.Append(Paint(ColorOf(r.Status), StatusWord(r.Status)))
                 .Append(' ').Append(r.Name).Append(" (").Append(r.Kind).Append(critical).Append(") — ")
                 .Append(r.Layer?.Wire() ?? "unknown").Append(" (").Append(r.Side?.Wire() ?? "infrastructure").AppendLine(")");

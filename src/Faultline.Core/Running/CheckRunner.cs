@@ -94,7 +94,7 @@ public sealed partial class CheckRunner
             }
         }).ToList();
 
-        var results = await Task.WhenAll(tasks).ConfigureAwait(false);
+        var results = (await Task.WhenAll(tasks).ConfigureAwait(false)).SelectMany(r => r).ToList();
 
         // Redact once every probe has finished, so a secret read by one probe is removed from the
         // results of all the others too, whatever order they finished in.
@@ -102,7 +102,7 @@ public sealed partial class CheckRunner
         return ReportBuilder.Build(config.Environment, startedAt, _time.GetElapsedTime(started), redacted);
     }
 
-    private async Task<TargetResult> RunTargetAsync(FaultlineConfig config, TargetSpec target, CheckOptions options, SecretRedactor redactor, CancellationToken callerToken)
+    private async Task<IReadOnlyList<TargetResult>> RunTargetAsync(FaultlineConfig config, TargetSpec target, CheckOptions options, SecretRedactor redactor, CancellationToken callerToken)
     {
         var timeout = target.Timeout ?? config.Defaults.Timeout;
         var observation = await ObserveAsync(config, target, timeout, options, redactor, callerToken).ConfigureAwait(false);
@@ -115,7 +115,8 @@ public sealed partial class CheckRunner
         Model.Classification? classification = status == ResultStatus.Pass ? null : Classifier.Classify(target, observation, conditions);
         LogTargetDone(_logger, target.Name, status.Wire(), observation.Elapsed.TotalMilliseconds);
 
-        return new TargetResult
+        var children = observation.Components.Select(c => InsideResult(target, c)).ToList();
+        var result = new TargetResult
         {
             Name = target.Name,
             Kind = target.Kind,
@@ -131,8 +132,47 @@ public sealed partial class CheckRunner
             Error = observation.Error is { } e ? new ResultError(e.Kind.Wire(), e.Message) : null,
             Evidence = classification?.Evidence ?? [],
             Remedy = classification?.Remedy,
-            DependsOn = target.DependsOn,
+
+            // The outside view rests on what the service sees inside: a failing component is deeper than
+            // anything that reached it through this target, so the root-cause rule picks the component.
+            DependsOn = [.. target.DependsOn, .. children.Select(c => c.Name)],
             Observation = observation,
+        };
+
+        return [result, .. children];
+    }
+
+    /// <summary>One component of a service's inside view as a result of its own, named <c>&lt;target&gt;/&lt;component&gt;</c>.</summary>
+    private static TargetResult InsideResult(TargetSpec parent, ComponentObservation component)
+    {
+        var status = Classifier.ComponentStatus(component.Status);
+        var classification = status == ResultStatus.Pass ? null : Classifier.ClassifyComponent(parent, component);
+        var message = component.Message ?? $"{component.Name} is {component.Status} as seen from inside {component.Service ?? parent.Name}";
+        return new TargetResult
+        {
+            Name = $"{parent.Name}/{component.Name}",
+            Kind = parent.Kind,
+            Target = $"{component.Service ?? parent.Name} (inside): {component.Name}",
+            Category = parent.Category,
+            Critical = parent.Critical && component.Critical,
+            Status = status,
+            Layer = classification?.Layer,
+            Side = classification?.Side,
+            DurationMs = Math.Round(component.LatencyMs ?? 0, 1),
+            // error.kind is a closed list: a component whose reported kind is not on it keeps the kind in its evidence only.
+            Error = status == ResultStatus.Fail && component.ErrorKind is { } wire && ErrorKinds.TryParseWire(wire, out var kind)
+                ? new ResultError(kind.Wire(), message)
+                : null,
+            Evidence = classification?.Evidence ?? [],
+            Remedy = classification?.Remedy,
+            Observation = new Observation
+            {
+                Target = component.Name,
+                Connected = true,
+                Elapsed = TimeSpan.FromMilliseconds(component.LatencyMs ?? 0),
+                Components = [component],
+            },
+            Vantage = Vantage.Inside,
         };
     }
 
@@ -155,6 +195,7 @@ public sealed partial class CheckRunner
             Redactor = redactor,
             CallerToken = callerToken,
             LoggerFactory = _loggerFactory,
+            StartedTimestamp = started,
         };
 
         // Run the probe off the caller's thread so a probe that blocks synchronously cannot hold the others.
@@ -257,6 +298,16 @@ public sealed partial class CheckRunner
             Target = redactor.Redact(observation.Target),
             Error = observation.Error is { } e ? e with { Message = redactor.Redact(e.Message) } : null,
             Warnings = observation.Warnings.Select(redactor.Redact).ToList(),
+            WebSocket = observation.WebSocket is { } ws ? ws with { Answer = redactor.RedactNullable(ws.Answer), CloseDescription = redactor.RedactNullable(ws.CloseDescription) } : null,
+            Remote = observation.Remote is { } remote
+                ? remote with
+                {
+                    Remedies = remote.Remedies.Select(redactor.Redact).ToList(),
+                    Problem = redactor.RedactNullable(remote.Problem),
+                    Termination = remote.Termination is { } t ? t with { Message = redactor.RedactNullable(t.Message) } : null,
+                }
+                : null,
+            Components = observation.Components.Select(c => c with { Message = redactor.RedactNullable(c.Message) }).ToList(),
             Http = observation.Http is { } h
                 ? h with
                 {

@@ -69,30 +69,8 @@ internal static class TcpConnector
         host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]:{port}" : $"{host}:{port}";
 
     /// <summary>Finds the first <see cref="SocketException"/> in an exception's inner chain.</summary>
-    public static SocketException? FindSocketException(Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is SocketException socket)
-            {
-                return socket;
-            }
-        }
-
-        return null;
-    }
+    public static SocketException? FindSocketException(Exception? exception) => ExceptionChain.Find<SocketException>(exception);
 
     /// <summary>Finds the first <see cref="ProbeException"/> in an exception's inner chain.</summary>
-    public static ProbeException? FindProbeException(Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is ProbeException probe)
-            {
-                return probe;
-            }
-        }
-
-        return null;
-    }
+    public static ProbeException? FindProbeException(Exception? exception) => ExceptionChain.Find<ProbeException>(exception);
 }

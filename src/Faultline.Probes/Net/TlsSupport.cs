@@ -216,29 +216,10 @@ public static class TlsSupport
     private static ProbeException ConfigError(string message, Exception? exception) =>
         new(new ProbeError(ErrorKind.ConfigInvalid, message) { Phase = "tls", Exception = exception });
 
-    private static SocketError? FindSocketError(Exception exception)
-    {
-        for (Exception? e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is SocketException socket)
-            {
-                return socket.SocketErrorCode;
-            }
-        }
+    private static SocketError? FindSocketError(Exception exception) => ExceptionChain.Find<SocketException>(exception)?.SocketErrorCode;
 
-        return null;
-    }
-
-    private static Exception Innermost(Exception exception)
-    {
-        var e = exception;
-        while (e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-
-        return e;
-    }
+    /// <summary>The innermost exception of a chain: the one that says what really happened.</summary>
+    internal static Exception Innermost(Exception exception) => ExceptionChain.Innermost(exception);
 }
 
 /// <summary>

@@ -21,8 +21,6 @@ internal sealed class HttpProbe : IProbe
 {
     public const int MaxRedirects = 10;
 
-    private static readonly HttpRequestOptionsKey<bool> UseTlsKey = new("faultline.tls");
-
     public string Kind => TargetKinds.Http;
 
     public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
@@ -42,17 +40,7 @@ internal sealed class HttpProbe : IProbe
 
         var display = DisplayUrl(uri);
         var exchange = new Exchange(target, context, run);
-        using var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseProxy = false,
-            UseCookies = false,
-            AutomaticDecompression = DecompressionMethods.All,
-            PooledConnectionLifetime = TimeSpan.Zero,
-            ConnectTimeout = Timeout.InfiniteTimeSpan,
-            ResponseDrainTimeout = TimeSpan.Zero,
-            ConnectCallback = exchange.ConnectAsync,
-        };
+        using var handler = exchange.Connector.CreateHandler(DecompressionMethods.All);
         using var client = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
 
         try
@@ -63,13 +51,11 @@ internal sealed class HttpProbe : IProbe
             var warnings = new List<string>();
             for (var hop = 0; ; hop++)
             {
-                exchange.Current = current;
                 using var request = BuildRequest(current, method, target.Headers, body);
-                run.Enter("request");
+                exchange.Connector.Begin("request", current);
                 var sent = run.Timestamp();
-                exchange.ConnectionMsThisHop = 0;
                 using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                run.AddFirstByte(run.MillisecondsSince(sent) - exchange.ConnectionMsThisHop);
+                run.AddFirstByte(run.MillisecondsSince(sent) - exchange.Connector.ConnectionMs);
 
                 if (target.FollowRedirects && IsRedirect(response.StatusCode) && response.Headers.Location is { } location)
                 {
@@ -95,7 +81,7 @@ internal sealed class HttpProbe : IProbe
                 var (text, truncated) = await ReadBodyAsync(response, target.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
                 run.CompleteTransfer();
                 run.Enter("done");
-                warnings.AddRange(exchange.Recorder?.Warnings(TlsSupport.ExpiryWarningWindow) ?? []);
+                warnings.AddRange(exchange.Connector.TlsWarnings());
                 return run.Observe(display, null) with
                 {
                     Http = new HttpObservation
@@ -148,14 +134,12 @@ internal sealed class HttpProbe : IProbe
     private static HttpRequestMessage BuildRequest(Uri uri, HttpMethod method, IReadOnlyDictionary<string, string> headers, string? body)
     {
         // TLS is done in the connect callback, so the handler is always given http://; the Host header keeps the real authority.
-        var wire = new UriBuilder(uri) { Scheme = Uri.UriSchemeHttp, Port = uri.Port, UserName = string.Empty, Password = string.Empty }.Uri;
-        var request = new HttpRequestMessage(method, wire)
+        var request = new HttpRequestMessage(method, StepConnector.WireUri(uri, Uri.UriSchemeHttp))
         {
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-        request.Options.Set(UseTlsKey, uri.Scheme == Uri.UriSchemeHttps);
-        request.Headers.Host = uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}";
+        request.Headers.Host = StepConnector.HostHeader(uri);
         if (!string.IsNullOrEmpty(uri.UserInfo))
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(uri.UserInfo))));
@@ -235,76 +219,18 @@ internal sealed class HttpProbe : IProbe
         return headers;
     }
 
-    /// <summary>The state of one probe's connections: phases, the last TLS session, the current hop.</summary>
+    /// <summary>The state of one probe's connections (through <see cref="StepConnector"/>) and the http probe's own error wording.</summary>
     private sealed class Exchange(TargetSpec target, ProbeContext context, ProbeRun run) : IAsyncDisposable
     {
-        private readonly List<Stream> _streams = [];
-        private string? _protocol;
-        private string? _cipherSuite;
+        public StepConnector Connector { get; } = new(target, context, run);
 
-        public Uri Current { get; set; } = null!;
+        private Uri Current => Connector.Current;
 
-        public double ConnectionMsThisHop { get; set; }
+        private string Endpoint => Connector.Endpoint;
 
-        public TlsValidationRecorder? Recorder { get; private set; }
+        public TlsObservation? TlsFacts() => Connector.TlsFacts();
 
-        private string Endpoint => TcpConnector.Endpoint(Current.IdnHost, Current.Port);
-
-        public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext connection, CancellationToken cancellationToken)
-        {
-            var host = connection.DnsEndPoint.Host;
-            var port = connection.DnsEndPoint.Port;
-            var useTls = connection.InitialRequestMessage.Options.TryGetValue(UseTlsKey, out var tls) && tls;
-            var endpoint = TcpConnector.Endpoint(host, port);
-
-            run.Enter("dns");
-            var addresses = await context.Resolver.ResolveAsync(host, cancellationToken).ConfigureAwait(false);
-            ConnectionMsThisHop += run.CompleteDns();
-            run.Addresses = addresses.Select(a => a.ToString()).ToList();
-
-            run.Enter("connect");
-            var socket = await TcpConnector.ConnectAsync(addresses, port, cancellationToken).ConfigureAwait(false);
-            ConnectionMsThisHop += run.CompleteConnect();
-            run.Connected = true;
-            Stream stream = new NetworkStream(socket, ownsSocket: true);
-            lock (_streams)
-            {
-                _streams.Add(stream);
-            }
-
-            if (useTls)
-            {
-                run.Enter("tls");
-                Recorder = TlsSupport.CreateRecorder(host, target.Tls, context.Time);
-                var options = TlsSupport.CreateClientOptions(target.Tls, Recorder, [SslApplicationProtocol.Http11]);
-                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
-                lock (_streams)
-                {
-                    _streams.Add(ssl);
-                }
-
-                try
-                {
-                    await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is AuthenticationException or IOException)
-                {
-                    ConnectionMsThisHop += run.CompleteTls();
-                    throw new ProbeException(TlsSupport.ToProbeError(Recorder, ex, endpoint));
-                }
-
-                ConnectionMsThisHop += run.CompleteTls();
-                _protocol = TlsSupport.ProtocolName(ssl.SslProtocol);
-                _cipherSuite = ssl.NegotiatedCipherSuite.ToString();
-                stream = ssl;
-            }
-
-            run.Enter("request");
-            return stream;
-        }
-
-        public TlsObservation? TlsFacts() =>
-            Recorder is { Called: true } recorder ? recorder.Snapshot(_protocol, _cipherSuite) : null;
+        public ValueTask DisposeAsync() => Connector.DisposeAsync();
 
         public ProbeError DeadlineError(Exception exception)
         {
@@ -343,36 +269,10 @@ internal sealed class HttpProbe : IProbe
             {
                 HttpRequestError.ResponseEnded => new ProbeError(ErrorKind.ConnectionClosed, $"{Endpoint} closed the connection {during}") { Phase = phase, Code = error.ToString(), Exception = exception },
                 HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError or HttpRequestError.ConfigurationLimitExceeded =>
-                    new ProbeError(ErrorKind.ProtocolError, $"{Endpoint} did not answer with valid HTTP: {Innermost(exception).Message}") { Phase = phase, Code = error.ToString(), Exception = exception },
-                _ when exception is IOException && phase == "response" => new ProbeError(ErrorKind.ConnectionClosed, $"{Endpoint} cut the response body short: {Innermost(exception).Message}") { Phase = phase, Code = error.ToString(), Exception = exception },
-                _ => new ProbeError(ErrorKind.ProtocolError, $"HTTP exchange with {Endpoint} failed: {Innermost(exception).Message}") { Phase = phase, Code = error.ToString(), Exception = exception },
+                    new ProbeError(ErrorKind.ProtocolError, $"{Endpoint} did not answer with valid HTTP: {TlsSupport.Innermost(exception).Message}") { Phase = phase, Code = error.ToString(), Exception = exception },
+                _ when exception is IOException && phase == "response" => new ProbeError(ErrorKind.ConnectionClosed, $"{Endpoint} cut the response body short: {TlsSupport.Innermost(exception).Message}") { Phase = phase, Code = error.ToString(), Exception = exception },
+                _ => new ProbeError(ErrorKind.ProtocolError, $"HTTP exchange with {Endpoint} failed: {TlsSupport.Innermost(exception).Message}") { Phase = phase, Code = error.ToString(), Exception = exception },
             };
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            Stream[] streams;
-            lock (_streams)
-            {
-                streams = [.. _streams];
-                _streams.Clear();
-            }
-
-            foreach (var stream in streams.Reverse())
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-
-        private static Exception Innermost(Exception exception)
-        {
-            var e = exception;
-            while (e.InnerException is not null)
-            {
-                e = e.InnerException;
-            }
-
-            return e;
         }
     }
 }

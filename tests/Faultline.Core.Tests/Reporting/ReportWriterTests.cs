@@ -143,7 +143,7 @@ public class ReportWriterTests
 
         var results = root.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal(4, results.Count);
-        string[] fields = ["name", "kind", "target", "category", "critical", "status", "layer", "side", "durationMs", "phases", "conditions", "error", "evidence", "remedy", "warnings", "details"];
+        string[] fields = ["name", "kind", "target", "category", "critical", "vantage", "status", "layer", "side", "durationMs", "phases", "conditions", "error", "evidence", "remedy", "warnings", "details"];
         Assert.All(results, r => Assert.Equal(fields, r.EnumerateObject().Select(p => p.Name)));
 
         var api = results[0];
