@@ -1,0 +1,108 @@
+namespace Faultline.AspNetCore;
+
+/// <summary>The environment profile that picks default timeouts, attempts and backoff.</summary>
+public enum FaultlineProfile
+{
+    Development,
+    Test,
+    Staging,
+    Production,
+
+    /// <summary>Fault drills: 2–3 s timeouts and 2 attempts, so a drill ends quickly.</summary>
+    Lab,
+}
+
+/// <summary>Options bound from the <c>Faultline</c> configuration section (see the library README for every key).</summary>
+public sealed class FaultlineOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Faultline";
+
+    /// <summary>Service name shown in <c>/health/infrastructure</c>; defaults to the application name.</summary>
+    public string? ServiceName { get; set; }
+
+    /// <summary><c>Faultline:Profile</c>; defaults to the ASP.NET Core environment name when it matches a profile, else Production.</summary>
+    public FaultlineProfile? Profile { get; set; }
+
+    /// <summary><c>Faultline:TerminationMessagePath</c>: where a fatal startup failure is written as one JSON line (e.g. <c>/dev/termination-log</c>).</summary>
+    public string? TerminationMessagePath { get; set; }
+
+    /// <summary><c>Faultline:ApiKey</c>: callers presenting it in <c>X-Api-Key</c> see component and timeline detail.</summary>
+    public string? ApiKey { get; set; }
+
+    public StartupOptions Startup { get; set; } = new();
+
+    public HealthOptions Health { get; set; } = new();
+
+    /// <summary><c>Faultline:Breakers:&lt;name&gt;</c>: circuit breaker settings per dependency (the name a phase gives to <c>Breaker</c>).</summary>
+    public Dictionary<string, BreakerOptions> Breakers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Errors met while binding the section (unknown keys, unconvertible values), reported by validation.</summary>
+    internal List<string> BindingErrors { get; } = [];
+}
+
+/// <summary><c>Faultline:Breakers:&lt;name&gt;</c>: when the circuit breaker of one dependency opens and for how long.</summary>
+public sealed class BreakerOptions
+{
+    /// <summary>Consecutive failures (within <see cref="SamplingDuration"/>, none succeeding) that open the circuit; at least 2. Default 3.</summary>
+    public int? FailureThreshold { get; set; }
+
+    /// <summary>How long the circuit stays open before half-open lets one trial through. Default 30 s (Lab 5 s).</summary>
+    public TimeSpan? BreakDuration { get; set; }
+
+    /// <summary>The window failures are counted in. Default 2 min.</summary>
+    public TimeSpan? SamplingDuration { get; set; }
+}
+
+/// <summary><c>Faultline:Startup</c>.</summary>
+public sealed class StartupOptions
+{
+    /// <summary><c>Faultline:Startup:Phases:&lt;name&gt;</c>: per-phase overrides of the profile defaults.</summary>
+    public Dictionary<string, PhaseOptions> Phases { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary><c>Faultline:Startup:Phases:&lt;name&gt;</c>. Unset values come from the phase's registration, then the profile.</summary>
+public sealed class PhaseOptions
+{
+    /// <summary>Timeout of one attempt.</summary>
+    public TimeSpan? AttemptTimeout { get; set; }
+
+    /// <summary>Time for the whole phase, every attempt and backoff included.</summary>
+    public TimeSpan? Budget { get; set; }
+
+    /// <summary>Attempts in all (1 = no retry).</summary>
+    public int? Attempts { get; set; }
+
+    /// <summary>A failing critical phase stops the service with exit code 3; a failing optional one makes it degraded.</summary>
+    public bool? Critical { get; set; }
+
+    /// <summary>First backoff delay between attempts (doubled each retry, with jitter).</summary>
+    public TimeSpan? BaseDelay { get; set; }
+
+    /// <summary>Largest backoff delay between attempts.</summary>
+    public TimeSpan? MaxDelay { get; set; }
+}
+
+/// <summary><c>Faultline:Health</c>: endpoint paths and the background evaluation schedule.</summary>
+public sealed class HealthOptions
+{
+    public string LivePath { get; set; } = "/health/live";
+
+    public string ReadyPath { get; set; } = "/health/ready";
+
+    public string StartupPath { get; set; } = "/health/startup";
+
+    public string InfrastructurePath { get; set; } = "/health/infrastructure";
+
+    /// <summary>How often dependency checks run in the background; endpoints serve the latest snapshot.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Deadline of one dependency check; defaults to the profile's health-check timeout.</summary>
+    public TimeSpan? CheckTimeout { get; set; }
+
+    /// <summary>Authorization policy that may see detail instead of (or besides) the API key.</summary>
+    public string? DetailPolicy { get; set; }
+
+    /// <summary>Seconds sent in <c>Retry-After</c> with the 503 that application endpoints answer while the plan runs. Default 5.</summary>
+    public int RetryAfterSeconds { get; set; } = 5;
+}

@@ -1,0 +1,73 @@
+using Faultline.Core.Config;
+using Faultline.Core.Model;
+using Faultline.Core.Running;
+using Faultline.Probes;
+using Faultline.Probes.Net;
+using Faultline.Probes.Postgres;
+using Faultline.Probes.Redis;
+using Microsoft.Extensions.Logging;
+
+namespace Faultline.AspNetCore.Probing;
+
+/// <summary>
+/// Runs one Faultline target through Core's <see cref="CheckRunner"/> (probe → conditions → classifier,
+/// secrets redacted). The one way the library probes anything: startup requirements, background
+/// dependency checks and probes registered as health checks.
+/// </summary>
+internal sealed class ProbeRunner
+{
+    /// <summary>Deadline of a probe when neither the target nor the caller gives one.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The <see cref="ProbeError.Code"/> of the error made for a result that failed on a condition, not on a probe error.</summary>
+    public const string ConditionCode = "condition";
+
+    private readonly CheckRunner _runner;
+    private readonly SecretScrubber _scrubber;
+
+    public ProbeRunner(IEnumerable<IProbe> probes, TimeProvider time, ILoggerFactory loggerFactory, SecretScrubber scrubber)
+    {
+        _runner = new CheckRunner(probes, HostResolvers.For, time, loggerFactory);
+        _scrubber = scrubber;
+    }
+
+    /// <summary>The built-in probes (http, tls, dns, tcp, secret, postgres, redis) with <paramref name="custom"/> ones replacing a kind or adding one.</summary>
+    public static IReadOnlyList<IProbe> Merge(IEnumerable<IProbe> custom)
+    {
+        var byKind = new Dictionary<string, IProbe>(StringComparer.Ordinal);
+        foreach (var probe in BuiltInProbes.Create().Append(PostgresProbes.Create()).Append(RedisProbes.Create()).Concat(custom))
+        {
+            byKind[probe.Kind] = probe;
+        }
+
+        return [.. byKind.Values];
+    }
+
+    public async Task<TargetResult> RunAsync(TargetSpec target, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var config = new FaultlineConfig
+        {
+            Targets = [target with { Timeout = target.Timeout ?? timeout }],
+            Defaults = new DefaultsSpec { Timeout = timeout, Concurrency = 1 },
+        };
+        var report = await _runner.RunAsync(config, new CheckOptions { KnownSecrets = _scrubber.KnownValues }, cancellationToken).ConfigureAwait(false);
+        var result = report.Results[0];
+        return result.Error is { } error ? result with { Error = error with { Message = _scrubber.Scrub(error.Message) } } : result;
+    }
+
+    /// <summary>The typed error of a failed result: the probe's own, or one naming the failed conditions.</summary>
+    public static ProbeError ErrorOf(TargetResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Observation?.Error is { } observed)
+        {
+            return result.Error is { } redacted ? observed with { Message = redacted.Message } : observed;
+        }
+
+        var failed = result.Conditions.Where(c => !c.Ok).Select(c => c.Actual is null ? c.Expr : $"{c.Expr} (actual {c.Actual})");
+        return new ProbeError(ErrorKind.ProtocolError, $"{result.Name}: condition failed: {string.Join("; ", failed)}") { Code = ConditionCode };
+    }
+
+    /// <summary>True when <paramref name="error"/> stands for failed conditions rather than an observed error kind.</summary>
+    public static bool IsCondition(ProbeError error) => string.Equals(error.Code, ConditionCode, StringComparison.Ordinal);
+}

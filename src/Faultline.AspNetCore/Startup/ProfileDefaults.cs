@@ -1,0 +1,76 @@
+namespace Faultline.AspNetCore.Startup;
+
+/// <summary>
+/// The documented defaults per profile (README, "Defaults per profile"). Attempt timeouts follow the
+/// incident's settings table (init / table setup / connection / health check); retries follow its
+/// cloud (Staging, Production: 5 attempts, 2 s → 30 s) and local (Development, Test: 3 attempts,
+/// 1 s → 10 s) policies; Lab is for fault drills (2–3 s timeouts, 2 attempts).
+/// </summary>
+internal static class ProfileDefaults
+{
+    public static TimeSpan AttemptTimeout(FaultlineProfile profile, PhaseTiming timing) => TimeSpan.FromSeconds((profile, timing) switch
+    {
+        (FaultlineProfile.Development, PhaseTiming.Init) => 30,
+        (FaultlineProfile.Development, PhaseTiming.Schema) => 15,
+        (FaultlineProfile.Development, PhaseTiming.Connection) => 20,
+        (FaultlineProfile.Development, PhaseTiming.HealthCheck) => 10,
+        (FaultlineProfile.Test, PhaseTiming.Init) => 20,
+        (FaultlineProfile.Test, PhaseTiming.Schema) => 10,
+        (FaultlineProfile.Test, PhaseTiming.Connection) => 15,
+        (FaultlineProfile.Test, PhaseTiming.HealthCheck) => 5,
+        (FaultlineProfile.Staging, PhaseTiming.Init) => 95,
+        (FaultlineProfile.Staging, PhaseTiming.Schema) => 35,
+        (FaultlineProfile.Staging, PhaseTiming.Connection) => 75,
+        (FaultlineProfile.Staging, PhaseTiming.HealthCheck) => 30,
+        (FaultlineProfile.Production, PhaseTiming.Init) => 90,
+        (FaultlineProfile.Production, PhaseTiming.Schema) => 45,
+        (FaultlineProfile.Production, PhaseTiming.Connection) => 60,
+        (FaultlineProfile.Production, PhaseTiming.HealthCheck) => 30,
+        (FaultlineProfile.Lab, PhaseTiming.Init) => 3,
+        (FaultlineProfile.Lab, PhaseTiming.Schema) => 3,
+        (FaultlineProfile.Lab, PhaseTiming.Connection) => 2,
+        (FaultlineProfile.Lab, PhaseTiming.HealthCheck) => 2,
+        _ => throw new ArgumentOutOfRangeException(nameof(profile), profile, "unknown profile or timing"),
+    });
+
+    /// <summary>Init phases read configuration and secrets, which retrying does not fix: one attempt. Others retry per profile.</summary>
+    public static int Attempts(FaultlineProfile profile, PhaseTiming timing) => timing == PhaseTiming.Init ? 1 : profile switch
+    {
+        FaultlineProfile.Staging or FaultlineProfile.Production => 5,
+        FaultlineProfile.Lab => 2,
+        _ => 3,
+    };
+
+    public static TimeSpan BaseDelay(FaultlineProfile profile) => profile switch
+    {
+        FaultlineProfile.Staging or FaultlineProfile.Production => TimeSpan.FromSeconds(2),
+        FaultlineProfile.Lab => TimeSpan.FromMilliseconds(500),
+        _ => TimeSpan.FromSeconds(1),
+    };
+
+    public static TimeSpan MaxDelay(FaultlineProfile profile) => profile switch
+    {
+        FaultlineProfile.Staging or FaultlineProfile.Production => TimeSpan.FromSeconds(30),
+        FaultlineProfile.Lab => TimeSpan.FromSeconds(1),
+        _ => TimeSpan.FromSeconds(10),
+    };
+
+    /// <summary>Every attempt at its full timeout plus the largest backoff between each: the phase can never end later than this.</summary>
+    public static TimeSpan Budget(TimeSpan attemptTimeout, int attempts, TimeSpan maxDelay) =>
+        (attemptTimeout * attempts) + (maxDelay * Math.Max(0, attempts - 1));
+
+    public static TimeSpan HealthCheckTimeout(FaultlineProfile profile) => AttemptTimeout(profile, PhaseTiming.HealthCheck);
+
+    public const int BreakerFailureThreshold = 3;
+
+    public static TimeSpan BreakDuration(FaultlineProfile profile) =>
+        profile == FaultlineProfile.Lab ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(30);
+
+    public static readonly TimeSpan SamplingDuration = TimeSpan.FromMinutes(2);
+
+    /// <summary>The profile named by <paramref name="environmentName"/> (case-insensitive), else Production.</summary>
+    public static FaultlineProfile FromEnvironment(string? environmentName) =>
+        Enum.TryParse<FaultlineProfile>(environmentName, ignoreCase: true, out var profile) && Enum.IsDefined(profile)
+            ? profile
+            : FaultlineProfile.Production;
+}
