@@ -3,7 +3,7 @@
 //             background, plus /trivial (a constant) and /per-request (ASP.NET Core health checks over the same two
 //             Faultline probes, evaluated on every request — the way MapHealthChecks works).
 //   plan    — a startup plan chosen by --plan: none | noop7 (seven no-op phases in a chain) |
-//             parallel (two independent 200 ms phases) | serial (the same two, one after the other).
+//             parallel (two independent 200 ms phases after a no-op warm-up phase) | serial (the same two, one after the other).
 using Faultline.AspNetCore;
 using Faultline.Core.Config;
 
@@ -65,12 +65,15 @@ static void AddPlan(FaultlineBuilder faultline, string plan)
             }
 
             break;
+        // A no-op warm-up phase first, so the two measured phases run on code the first phase already compiled.
         case "parallel":
-            faultline.AddPhase("left", static (c, ct) => Task.Delay(TimeSpan.FromMilliseconds(200), c.Time, ct));
-            faultline.AddPhase("right", static (c, ct) => Task.Delay(TimeSpan.FromMilliseconds(200), c.Time, ct));
+            faultline.AddPhase("warmup", static (_, _) => Task.CompletedTask);
+            faultline.AddPhase("left", static (c, ct) => Task.Delay(TimeSpan.FromMilliseconds(200), c.Time, ct), p => p.DependsOn("warmup"));
+            faultline.AddPhase("right", static (c, ct) => Task.Delay(TimeSpan.FromMilliseconds(200), c.Time, ct), p => p.DependsOn("warmup"));
             break;
         case "serial":
-            faultline.AddPhase("left", static (c, ct) => Task.Delay(TimeSpan.FromMilliseconds(200), c.Time, ct));
+            faultline.AddPhase("warmup", static (_, _) => Task.CompletedTask);
+            faultline.AddPhase("left", static (c, ct) => Task.Delay(TimeSpan.FromMilliseconds(200), c.Time, ct), p => p.DependsOn("warmup"));
             faultline.AddPhase("right", static (c, ct) => Task.Delay(TimeSpan.FromMilliseconds(200), c.Time, ct), p => p.DependsOn("left"));
             break;
         default:

@@ -64,6 +64,7 @@ public static class FaultlineServiceCollectionExtensions
         services.TryAddSingleton<BreakerRegistry>();
         services.TryAddSingleton<StartupState>();
         services.TryAddSingleton<HealthState>();
+        services.TryAddSingleton<InfrastructureDocument>();
         services.TryAddSingleton<StandardError>();
         services.TryAddSingleton<FailureReporter>();
         services.TryAddSingleton<PhaseExecutor>();

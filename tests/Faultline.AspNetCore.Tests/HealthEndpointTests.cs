@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -229,13 +230,17 @@ public sealed class HealthEndpointTests
     public async Task Infrastructure_InternalError_Answers500WithoutExceptionText()
     {
         var clock = new BreakableClock();
+        BreakableEnvironment? environment = null;
         await using var app = await TestApp.StartAsync((f, b) =>
         {
             f.AddPhase("configuration", Ok);
             b.Services.AddSingleton<TimeProvider>(clock);
+            environment = new BreakableEnvironment(b.Environment);
+            b.Services.AddSingleton<IHostEnvironment>(environment);
         });
         await app.WaitForStartupAsync();
         clock.Broken = true;
+        environment!.Broken = true;
 
         foreach (var path in new[] { "/health/infrastructure", "/health/startup" })
         {
@@ -243,9 +248,27 @@ public sealed class HealthEndpointTests
             Assert.Equal(HttpStatusCode.InternalServerError, status);
             Assert.Equal("error", body.GetProperty("status").GetString());
             Assert.DoesNotContain(BreakableClock.Text, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(BreakableEnvironment.Text, text, StringComparison.Ordinal);
         }
 
         clock.Broken = false;
+        environment.Broken = false;
+    }
+
+    /// <summary>An environment whose names can be made to throw, to provoke an internal error inside /health/infrastructure.</summary>
+    private sealed class BreakableEnvironment(IHostEnvironment inner) : IHostEnvironment
+    {
+        public const string Text = "environment-failure-detail-47";
+
+        public volatile bool Broken;
+
+        public string EnvironmentName { get => Broken ? throw new InvalidOperationException(Text) : inner.EnvironmentName; set => inner.EnvironmentName = value; }
+
+        public string ApplicationName { get => Broken ? throw new InvalidOperationException(Text) : inner.ApplicationName; set => inner.ApplicationName = value; }
+
+        public string ContentRootPath { get => inner.ContentRootPath; set => inner.ContentRootPath = value; }
+
+        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get => inner.ContentRootFileProvider; set => inner.ContentRootFileProvider = value; }
     }
 
     /// <summary>A clock that can be made to throw, to provoke an internal error inside an endpoint.</summary>

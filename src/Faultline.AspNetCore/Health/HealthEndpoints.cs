@@ -65,25 +65,25 @@ internal static partial class HealthEndpoints
         var components = services.GetRequiredService<HealthState>().Components;
         var overall = HealthViews.Overall(startup, components);
         var code = overall == OverallStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
-        object body;
         if (await DetailAccess.AllowedAsync(context).ConfigureAwait(false))
         {
             var environment = services.GetRequiredService<IHostEnvironment>();
             var options = services.GetRequiredService<IOptions<FaultlineOptions>>().Value;
-            body = HealthViews.Infrastructure(
+            var bytes = services.GetRequiredService<InfrastructureDocument>().Get(
                 options.ServiceName ?? environment.ApplicationName,
                 environment.EnvironmentName,
                 startup,
                 components,
-                services.GetRequiredService<BreakerRegistry>(),
-                services.GetRequiredService<TimeProvider>().GetUtcNow());
-        }
-        else
-        {
-            body = new { status = overall.Wire() };
+                services.GetRequiredService<BreakerRegistry>());
+            context.Response.StatusCode = code;
+            context.Response.Headers.CacheControl = "no-store";
+            context.Response.ContentType = "application/json; charset=utf-8";
+            context.Response.ContentLength = bytes.Length;
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+            return;
         }
 
-        await WriteAsync(context, code, body).ConfigureAwait(false);
+        await WriteAsync(context, code, new { status = overall.Wire() }).ConfigureAwait(false);
     });
 
     internal static void SetRetryAfter(HttpContext context)

@@ -52,7 +52,7 @@ internal static class HealthViews
         return failing.Count == 0 ? (true, "ready", []) : (false, "not-ready", failing);
     }
 
-    public static object Infrastructure(string service, string environment, StartupSnapshot startup, IReadOnlyDictionary<string, ComponentState> components, BreakerRegistry breakers, DateTimeOffset now)
+    public static object Infrastructure(string service, string environment, StartupSnapshot startup, IReadOnlyDictionary<string, ComponentState> components, BreakerRegistry breakers, DateTimeOffset? checkedAt)
     {
         var overall = Overall(startup, components);
         var path = components.Values.Where(c => PathLayers.Contains(c.Layer)).ToList();
@@ -71,7 +71,7 @@ internal static class HealthViews
             environment,
             status = overall.Wire(),
             startup = startup.Status.Wire(),
-            checkedAt = now,
+            checkedAt,
             components = components.Values.OrderBy(c => c.Name, StringComparer.Ordinal).ToDictionary(
                 c => c.Name,
                 c => new
