@@ -120,7 +120,7 @@ cat >"$out" <<MD
 | endpoint | what it does per request | req/s | ratio to /trivial |
 |---|---|---|---|
 | \`/trivial\` | returns a constant | $trivial | 1.00 |
-| \`/health/infrastructure\` (with API key, full detail) | serialises the latest background snapshot | $infra | $(ratio "$infra" "$trivial") (goal ≥ 0.7) |
+| \`/health/infrastructure\` (with API key, full detail) | writes the latest background snapshot (serialized once per snapshot) | $infra | $(ratio "$infra" "$trivial") (goal ≥ 0.7) |
 | \`/per-request\` (ASP.NET Core \`MapHealthChecks\`, same two probes) | opens a PostgreSQL session and a Redis connection | $perreq | $(ratio "$perreq" "$trivial") |
 
 Snapshot vs per-request evaluation of the same checks: $(ratio "$infra" "$perreq")× the throughput, and the
