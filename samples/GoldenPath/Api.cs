@@ -71,9 +71,14 @@ internal static partial class Api
         }
     }
 
-    private static async Task<IResult> LoginAsync(HttpRequest request, ChatDatabase database, TokenIssuer tokens, ILoggerFactory loggers)
+    private static async Task<IResult> LoginAsync(HttpRequest request, ChatDatabase database, TokenIssuer tokens, Drills drills, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(Api));
+        if (drills.IsOn(Drills.Login500))
+        {
+            throw new DrillException($"drill {Drills.Login500}: login fails on purpose");
+        }
+
         var (credentials, problem) = await ReadCredentialsAsync(request);
         if (problem is not null)
         {

@@ -17,6 +17,7 @@ internal sealed partial class ChatHub(
     AnswerCache cache,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
+    Drills drills,
     ILogger<ChatHub> logger)
 {
     /// <summary>Largest client message accepted (bytes); a larger one closes the socket with 1009.</summary>
@@ -188,6 +189,13 @@ internal sealed partial class ChatHub(
         }
 
         var cached = await cache.StoreLastAnswerAsync(user.Username, runId, text, answer, time.GetUtcNow());
+        if (drills.IsOn(Drills.AgentCompletedMissing))
+        {
+            // The drill's bug: the run ends without its completion event (and so without the answer).
+            LogDrillSkippedCompletion(logger, runId);
+            return;
+        }
+
         await SendAsync(socket, ChatEventTypes.AgentCompleted, runId, new CompletedPayload(answer, Stored: true, cached), cancellationToken);
         await SendAsync(socket, ChatEventTypes.Answer, runId, new AnswerPayload(answer), cancellationToken);
         LogRunCompleted(logger, runId, cached);
@@ -217,6 +225,9 @@ internal sealed partial class ChatHub(
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Agent run {RunId} completed (answer cached: {Cached})")]
     private static partial void LogRunCompleted(ILogger logger, Guid runId, bool cached);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Agent run {RunId}: drill agent-completed-missing is on, agent_completed not sent")]
+    private static partial void LogDrillSkippedCompletion(ILogger logger, Guid runId);
 
     [LoggerMessage(EventId = 4006, Level = LogLevel.Error, Message = "Agent run {RunId}: the conversation could not be stored")]
     private static partial void LogStoreFailed(ILogger logger, Guid runId, Exception exception);

@@ -13,6 +13,7 @@ builder.Services.AddSingleton<ChatDatabase>();
 builder.Services.AddSingleton<AnswerCache>();
 builder.Services.AddSingleton<ChatHub>();
 builder.Services.AddSingleton<TokenIssuer>();
+builder.Services.AddSingleton<Drills>();
 
 builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
 builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)

@@ -22,12 +22,16 @@ public sealed class HealthyStack : IAsyncLifetime
 
     public string DemoPassword { get; } = "demo-" + TestStack.NewApiKey();
 
+    /// <summary>The app's Drills__Directory: a file named after a drill turns that application bug on.</summary>
+    public string DrillsDirectory { get; } = Directory.CreateTempSubdirectory("goldenpath-drills-").FullName;
+
     public async Task InitializeAsync()
     {
         await Services.InitializeAsync();
         Database = await PrivateDatabase.CreateAsync(Services);
         var environment = TestStack.Healthy(Services, Database, JwtSecret, ApiKey);
         environment["Demo__Password"] = DemoPassword;
+        environment["Drills__Directory"] = DrillsDirectory;
         App = GoldenPathProcess.Start(environment);
         await App.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
     }
@@ -43,6 +47,8 @@ public sealed class HealthyStack : IAsyncLifetime
         {
             await Database.DisposeAsync();
         }
+
+        Directory.Delete(DrillsDirectory, recursive: true);
     }
 }
 
