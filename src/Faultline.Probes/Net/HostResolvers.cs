@@ -252,6 +252,11 @@ internal sealed class DnsServerResolver : IHostResolver
         {
             throw Unanswered(host, ex);
         }
+        catch (DnsResponseException ex)
+        {
+            // The deadline fired while the library was failing: report it as the deadline, which callers type by phase.
+            throw new OperationCanceledException("the DNS query did not finish before the deadline", ex, cancellationToken);
+        }
     }
 
     private ProbeException Unanswered(string host, DnsResponseException ex)

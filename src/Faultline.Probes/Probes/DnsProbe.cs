@@ -96,10 +96,11 @@ internal sealed class DnsProbe : IProbe
 
             return Finish(run, target_, null, server, rcode, answers);
         }
-        catch (DnsResponseException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (DnsResponseException ex) when (!context.IsCallerCancellation)
         {
             run.CompleteDns();
-            if (ex.Code == DnsResponseCode.ConnectionTimeout)
+            // The library may surface the deadline as its own error rather than as a cancellation.
+            if (ex.Code == DnsResponseCode.ConnectionTimeout || cancellationToken.IsCancellationRequested)
             {
                 var timeout = new ProbeError(ErrorKind.DnsTimeout, $"{host} did not resolve: no answer from {server} within {Durations.Describe(run.Elapsed)}") { Phase = "dns", Code = "TIMEOUT", Exception = ex };
                 return Finish(run, target_, timeout, server, "TIMEOUT", answers);

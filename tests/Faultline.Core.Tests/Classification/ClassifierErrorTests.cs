@@ -23,6 +23,8 @@ public class ClassifierErrorTests
         { ErrorKind.ConnectTimeout, TargetKinds.Redis, Layer.Cache, Side.Infrastructure },
         { ErrorKind.NetworkUnreachable, TargetKinds.Tcp, Layer.Network, Side.Infrastructure },
         { ErrorKind.ConnectionReset, TargetKinds.Http, Layer.Network, Side.Infrastructure },
+        { ErrorKind.ConnectionReset, TargetKinds.Postgres, Layer.Database, Side.Infrastructure },
+        { ErrorKind.ConnectionReset, TargetKinds.Redis, Layer.Cache, Side.Infrastructure },
         { ErrorKind.ConnectionClosed, TargetKinds.Tcp, Layer.Network, Side.Infrastructure },
         { ErrorKind.ConnectionClosed, TargetKinds.Http, Layer.Application, Side.Application },
         { ErrorKind.ConnectionClosed, TargetKinds.Postgres, Layer.Database, Side.Infrastructure },
