@@ -2,15 +2,20 @@
 # Faultline local services: PostgreSQL 15, Redis and nginx on private loopback ports, with private
 # data directories. Used by the README, the test suite (scripts/test.sh, LocalServices) and .ci/run.
 #
-#   scripts/services.sh up [postgres|redis|nginx ...] [--install] [--dir DIR]
+#   scripts/services.sh up [postgres|redis|nginx|dns ...] [--install] [--dir DIR]
 #                                        start (idempotent), write services.env; --install first
 #                                        installs missing packages (apt-get, as root)
 #   scripts/services.sh down [--purge] [--dir DIR]   stop; --purge also deletes the state dir
 #   scripts/services.sh status [--dir DIR]           one line per service; exit 1 if any is down
 #   scripts/services.sh env [--dir DIR]              print the path of services.env
 #   scripts/services.sh exec COMMAND [ARG...]        run COMMAND with services.env in its environment
+#   scripts/services.sh reload nginx|dns [--dir DIR] nginx: re-read its configuration and certificates;
+#                                        dns: re-read the hosts file (SIGHUP)
 #   scripts/services.sh install                      apt-get install what is missing (as root)
 #
+# `dns` (dnsmasq answering the names in FAULTLINE_DNS_HOSTS, default <state>/dns/hosts, on
+# FAULTLINE_DNS_PORT, default 55353) only starts when named; `down` without names stops it too.
+# FAULTLINE_NGINX_INCLUDE=DIR makes nginx also load DIR/*.conf (extra servers, e.g. a TLS one).
 # Everything lives in the state dir (default <repo>/.faultline/services, or FAULTLINE_SERVICES_DIR).
 # Ports: FAULTLINE_PG_PORT (55432), FAULTLINE_REDIS_PORT (56379), FAULTLINE_REDIS_TLS_PORT (56380),
 # FAULTLINE_NGINX_PORT (58080), FAULTLINE_UPSTREAM_PORT (58081). A port set in the environment wins
@@ -21,7 +26,8 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 PG_BIN=${FAULTLINE_PG_BIN:-/usr/lib/postgresql/15/bin}
 NGINX_BIN=$(command -v nginx 2>/dev/null || printf '/usr/sbin/nginx')
-APT_HINT="apt-get install postgresql redis-server nginx"
+DNSMASQ_BIN=$(command -v dnsmasq 2>/dev/null || printf '/usr/sbin/dnsmasq')
+APT_HINT="apt-get install postgresql redis-server nginx dnsmasq-base"
 ALL_SERVICES=(postgres redis nginx)
 WAIT_SECONDS=${FAULTLINE_SERVICES_WAIT:-30}
 
@@ -55,12 +61,16 @@ while [[ $# -gt 0 ]]; do
     --dir) [[ $# -ge 2 ]] || die "--dir needs a directory"; STATE_DIR=$2; shift 2 ;;
     --dir=*) STATE_DIR=${1#--dir=}; shift ;;
     --purge) PURGE=1; shift ;;
-    postgres|redis|nginx) SELECTED+=("$1"); shift ;;
+    postgres|redis|nginx|dns) SELECTED+=("$1"); shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument '$1' (try --help)" ;;
   esac
 done
-[[ ${#SELECTED[@]} -gt 0 ]] || SELECTED=("${ALL_SERVICES[@]}")
+if [[ ${#SELECTED[@]} -eq 0 ]]; then
+  SELECTED=("${ALL_SERVICES[@]}")
+  # `down` also stops dnsmasq when it runs, so nothing is left behind.
+  if [[ $COMMAND == down ]]; then SELECTED+=(dns); fi
+fi
 mkdir -p "$STATE_DIR"
 STATE_DIR=$(cd "$STATE_DIR" && pwd)
 ENV_FILE=$STATE_DIR/services.env
@@ -84,7 +94,10 @@ REDIS_PORT=$(setting FAULTLINE_REDIS_PORT 56379)
 REDIS_TLS_PORT=$(setting FAULTLINE_REDIS_TLS_PORT 56380)
 NGINX_PORT=$(setting FAULTLINE_NGINX_PORT 58080)
 UPSTREAM_PORT=$(setting FAULTLINE_UPSTREAM_PORT 58081)
-for port in "$PG_PORT" "$REDIS_PORT" "$REDIS_TLS_PORT" "$NGINX_PORT" "$UPSTREAM_PORT"; do
+DNS_PORT=$(setting FAULTLINE_DNS_PORT 55353)
+DNS_HOSTS=$(setting FAULTLINE_DNS_HOSTS "$STATE_DIR/dns/hosts")
+NGINX_INCLUDE=$(setting FAULTLINE_NGINX_INCLUDE "")
+for port in "$PG_PORT" "$REDIS_PORT" "$REDIS_TLS_PORT" "$NGINX_PORT" "$UPSTREAM_PORT" "$DNS_PORT"; do
   [[ $port =~ ^[0-9]+$ ]] && ((port > 0 && port < 65536)) || die "invalid port '$port'"
 done
 
@@ -95,19 +108,31 @@ require() { # BINARY... → die naming the apt packages when one is missing
   for bin in "$@"; do
     if [[ $bin == */* ]]; then [[ -x $bin ]] || missing+=("$bin"); else command -v "$bin" >/dev/null 2>&1 || missing+=("$bin"); fi
   done
-  [[ ${#missing[@]} -eq 0 ]] || die "missing ${missing[*]}; install with: $APT_HINT (plus openssl curl)"
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  local packages=() bin
+  for bin in "${missing[@]}"; do packages+=("$(package_of "$bin")"); done
+  die "missing ${missing[*]} (package ${packages[*]}); install with: apt-get install ${packages[*]} (or, as root: $0 install)"
+}
+
+package_of() { # BINARY → the Debian package that provides it
+  case ${1##*/} in
+    initdb|pg_ctl|pg_isready|psql) printf 'postgresql' ;;
+    redis-server|redis-cli) printf 'redis-server' ;;
+    dnsmasq) printf 'dnsmasq-base' ;;
+    *) printf '%s' "${1##*/}" ;;
+  esac
 }
 
 # Debian packages for every binary the services need; installs only when one is missing.
-PACKAGES=(postgresql redis-server nginx openssl ca-certificates curl)
+PACKAGES=(postgresql redis-server nginx dnsmasq-base openssl ca-certificates curl)
 install_missing() {
   local missing=()
-  for bin in "$PG_BIN/initdb" redis-server redis-cli "$NGINX_BIN" openssl curl; do
+  for bin in "$PG_BIN/initdb" redis-server redis-cli "$NGINX_BIN" "$DNSMASQ_BIN" openssl curl; do
     if [[ $bin == */* ]]; then [[ -x $bin ]] || missing+=("$bin"); else command -v "$bin" >/dev/null 2>&1 || missing+=("$bin"); fi
   done
   [[ ${#missing[@]} -gt 0 ]] || return 0
   is_root || die "missing ${missing[*]}; run as root: apt-get install ${PACKAGES[*]}"
-  command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get; install PostgreSQL 15, Redis, nginx, openssl and curl"
+  command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get; install PostgreSQL 15, Redis, nginx, dnsmasq, openssl and curl"
   say "installing ${PACKAGES[*]} (missing: ${missing[*]})"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
@@ -381,8 +406,10 @@ nginx_health() { curl -fsS --max-time 2 "http://127.0.0.1:$NGINX_PORT/health" | 
 
 nginx_configure() { # FILE
   mkdir -p "$NGINX_DIR/logs" "$NGINX_DIR/temp"
-  local user_line=""
+  local user_line="" include_line=""
   if is_root; then user_line="user root;"; fi
+  # Extra servers (the lab's TLS load balancer); without FAULTLINE_NGINX_INCLUDE the file is unchanged.
+  if [[ -n $NGINX_INCLUDE ]]; then include_line=$'\n'"  include $NGINX_INCLUDE/*.conf;"; fi
   cat >"$1" <<EOF
 # Written by scripts/services.sh on every up; a change reloads nginx.
 $user_line
@@ -398,7 +425,7 @@ http {
   fastcgi_temp_path $NGINX_DIR/temp/fastcgi;
   uwsgi_temp_path $NGINX_DIR/temp/uwsgi;
   scgi_temp_path $NGINX_DIR/temp/scgi;
-  server_tokens on;
+  server_tokens on;$include_line
   server {
     listen 127.0.0.1:$NGINX_PORT;
     server_name localhost;
@@ -460,6 +487,59 @@ nginx_status() {
   return 1
 }
 
+nginx_reload() {
+  pid_alive "$NGINX_PID" || die "nginx is not running; start it with: $0 up nginx"
+  local nginx=("$NGINX_BIN" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/logs/error.log")
+  "${nginx[@]}" -t -q || die "nginx rejected $NGINX_DIR/nginx.conf (or a file it includes)"
+  "${nginx[@]}" -s reload 9>&- || die "nginx did not reload; see $NGINX_DIR/logs/error.log"
+  say "nginx     reloaded"
+}
+
+# ---------------------------------------------------------------------------------------------
+# dns — dnsmasq answering only the names of a hosts file (no upstream, nothing else read)
+# ---------------------------------------------------------------------------------------------
+
+DNS_DIR=$STATE_DIR/dns
+DNS_PID=$DNS_DIR/dnsmasq.pid
+
+dns_up() {
+  require "$DNSMASQ_BIN"
+  mkdir -p "$DNS_DIR" "$(dirname "$DNS_HOSTS")"
+  [[ -f $DNS_HOSTS ]] || : >"$DNS_HOSTS"
+  if pid_alive "$DNS_PID"; then
+    kill -HUP "$(tr -d '\n' <"$DNS_PID")" 2>/dev/null || true
+    say "dns       already up   127.0.0.1:$DNS_PORT  (hosts $DNS_HOSTS)"
+    return 0
+  fi
+  ensure_port_free "$DNS_PORT" FAULTLINE_DNS_PORT
+  # --local: names of the zones in the hosts file that are not listed answer NXDOMAIN, not REFUSED.
+  local zones=() zone
+  while read -r zone; do [[ -n $zone ]] && zones+=("--local=/$zone/"); done < <(
+    awk '!/^#/ { for (i = 2; i <= NF; i++) { n = split($i, p, "."); if (n >= 2) print p[n-1] "." p[n] } }' "$DNS_HOSTS" | sort -u)
+  "$DNSMASQ_BIN" --conf-file=/dev/null --no-resolv --no-hosts --no-poll --port="$DNS_PORT" \
+    --listen-address=127.0.0.1 --bind-interfaces --addn-hosts="$DNS_HOSTS" "${zones[@]}" \
+    --pid-file="$DNS_PID" --user="$(id -un)" --group="$(id -gn)" --log-facility="$DNS_DIR/dnsmasq.log" 9>&- ||
+    die "dnsmasq did not start; see $DNS_DIR/dnsmasq.log"
+  wait_for "dns" port_busy "$DNS_PORT" || die "dnsmasq does not listen on 127.0.0.1:$DNS_PORT; see $DNS_DIR/dnsmasq.log"
+  say "dns       started      127.0.0.1:$DNS_PORT  (hosts $DNS_HOSTS)"
+}
+
+dns_down() {
+  if pid_alive "$DNS_PID"; then stop_pid "$DNS_PID"; say "dns       stopped"; elif [[ " ${SELECTED[*]} " == *" dns "* && -d $DNS_DIR ]]; then say "dns       not running"; fi
+}
+
+dns_status() {
+  if pid_alive "$DNS_PID" && port_busy "$DNS_PORT"; then say "dns       up    127.0.0.1:$DNS_PORT"; return 0; fi
+  say "dns       down  127.0.0.1:$DNS_PORT"
+  return 1
+}
+
+dns_reload() {
+  pid_alive "$DNS_PID" || die "dnsmasq is not running; start it with: $0 up dns"
+  kill -HUP "$(tr -d '\n' <"$DNS_PID")"
+  say "dns       reloaded     $DNS_HOSTS"
+}
+
 # ---------------------------------------------------------------------------------------------
 # services.env
 # ---------------------------------------------------------------------------------------------
@@ -477,6 +557,9 @@ FAULTLINE_REDIS_PORT=$REDIS_PORT
 FAULTLINE_REDIS_TLS_PORT=$REDIS_TLS_PORT
 FAULTLINE_NGINX_PORT=$NGINX_PORT
 FAULTLINE_UPSTREAM_PORT=$UPSTREAM_PORT
+FAULTLINE_DNS_PORT=$DNS_PORT
+FAULTLINE_DNS_HOSTS=$DNS_HOSTS
+FAULTLINE_NGINX_INCLUDE=$NGINX_INCLUDE
 FAULTLINE_NGINX_URL=http://127.0.0.1:$NGINX_PORT
 DATABASE_URL=postgres://faultline:$app@127.0.0.1:$PG_PORT/faultline
 FAULTLINE_PG_ADMIN_URL=postgres://postgres:$admin@127.0.0.1:$PG_PORT/postgres
@@ -499,7 +582,7 @@ EOF
 
 # One `up` or `down` at a time per state dir: test assemblies started in parallel may all ask for the
 # services at once. The daemons are started with fd 9 closed so they do not inherit the lock.
-if [[ $COMMAND == up || $COMMAND == down ]] && command -v flock >/dev/null 2>&1; then
+if [[ $COMMAND == up || $COMMAND == down || $COMMAND == reload ]] && command -v flock >/dev/null 2>&1; then
   exec 9>"$STATE_DIR/.lock"
   flock -w 120 9 || die "another services.sh holds $STATE_DIR/.lock"
 fi
@@ -527,6 +610,14 @@ case $COMMAND in
     rc=0
     for service in "${SELECTED[@]}"; do "${service}_status" || rc=1; done
     exit "$rc"
+    ;;
+  reload)
+    for service in "${SELECTED[@]}"; do
+      case $service in
+        nginx|dns) "${service}_reload" ;;
+        *) die "reload knows nginx and dns, not $service" ;;
+      esac
+    done
     ;;
   env)
     [[ -f $ENV_FILE ]] || die "no $ENV_FILE yet; run: $0 up"

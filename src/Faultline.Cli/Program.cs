@@ -13,6 +13,7 @@ internal static class Program
         {
             CheckCommand.Create(output, error),
             SchemaCommand.Create(output),
+            LabCommand.Create(output, error),
         };
 }
 
