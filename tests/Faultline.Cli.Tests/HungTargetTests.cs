@@ -5,7 +5,12 @@ using Faultline.TestSupport;
 
 namespace Faultline.Cli.Tests;
 
+/// <summary>Timing tests run alone, so the deadlines they measure are not stretched by the rest of the suite.</summary>
+[CollectionDefinition(nameof(HungTargetTests), DisableParallelization = true)]
+public sealed class HungTargetCollection;
+
 /// <summary>A target that accepts and never answers must not hold up the others, and must end at its own deadline.</summary>
+[Collection(nameof(HungTargetTests))]
 public sealed class HungTargetTests
 {
     [Fact]

@@ -204,6 +204,13 @@ public sealed partial class CheckRunner
         using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
         var backstop = Task.Delay(timeout + grace, _time, hardStop.Token);
         var first = await Task.WhenAny(probing, backstop).ConfigureAwait(false);
+        if (first != probing && deadline.IsCancellationRequested && !callerToken.IsCancellationRequested)
+        {
+            // The deadline has fired and the probe is reporting it, but a loaded machine scheduled it late:
+            // one more grace before it counts as a probe that ignored its deadline.
+            first = await Task.WhenAny(probing, Task.Delay(grace, _time, hardStop.Token)).ConfigureAwait(false);
+        }
+
         await hardStop.CancelAsync().ConfigureAwait(false);
 
         if (first != probing)
