@@ -22,22 +22,22 @@ public static class PostgresErrors
     public static ProbeError? Describe(Exception exception, string endpoint, string phase = "auth", string? user = null, string? database = null)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        if (Find<PostgresException>(exception) is { } server)
+        if (ExceptionChain.Find<PostgresException>(exception) is { } server)
         {
             return FromServer(server, endpoint, phase, user, database);
         }
 
-        if (Find<AuthenticationException>(exception) is not null)
+        if (ExceptionChain.Find<AuthenticationException>(exception) is not null)
         {
             return TlsSupport.ToProbeError(null, exception, endpoint);
         }
 
-        if (Find<SocketException>(exception) is { } socket)
+        if (ExceptionChain.Find<SocketException>(exception) is { } socket)
         {
             return NetworkPreflight.FromSocket(socket, endpoint) with { Phase = phase == "query" ? "query" : "connect", Exception = exception };
         }
 
-        if (Find<TimeoutException>(exception) is not null)
+        if (ExceptionChain.Find<TimeoutException>(exception) is not null)
         {
             return new ProbeError(ErrorKind.ReadTimeout, $"PostgreSQL at {endpoint} did not answer in time ({(phase == "query" ? "query" : "session startup")})")
             {
@@ -49,7 +49,7 @@ public static class PostgresErrors
 
         if (exception is NpgsqlException or EndOfStreamException or IOException)
         {
-            return Find<EndOfStreamException>(exception) is not null || Find<IOException>(exception) is not null
+            return ExceptionChain.Find<EndOfStreamException>(exception) is not null || ExceptionChain.Find<IOException>(exception) is not null
                 ? new ProbeError(ErrorKind.ConnectionClosed, $"{endpoint} closed the connection during PostgreSQL {(phase == "query" ? "query" : "startup")}") { Phase = phase, Exception = exception }
                 : new ProbeError(ErrorKind.ProtocolError, $"{endpoint} did not complete a PostgreSQL {(phase == "query" ? "query" : "startup")}: {exception.Message}") { Phase = phase, Exception = exception };
         }
@@ -78,7 +78,4 @@ public static class PostgresErrors
         };
         return new ProbeError(kind, message) { Phase = phase, Code = state, Exception = exception };
     }
-
-    internal static T? Find<T>(Exception exception)
-        where T : Exception => ExceptionChain.Find<T>(exception);
 }

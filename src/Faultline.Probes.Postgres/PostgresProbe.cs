@@ -275,17 +275,17 @@ internal sealed class PostgresRun
             return _rejection with { Exception = ex };
         }
 
-        if (Find<TimeoutException>(ex) is not null)
+        if (ExceptionChain.Find<TimeoutException>(ex) is not null)
         {
             return StartupTimeout(opened, ex);
         }
 
-        if (Find<AuthenticationException>(ex) is not null || (_tlsStarted is not null && _tlsValidated is null))
+        if (ExceptionChain.Find<AuthenticationException>(ex) is not null || (_tlsStarted is not null && _tlsValidated is null))
         {
             return TlsSupport.ToProbeError(null, ex, Endpoint);
         }
 
-        if (Find<SocketException>(ex) is { } socket)
+        if (ExceptionChain.Find<SocketException>(ex) is { } socket)
         {
             return NetworkPreflight.FromSocket(socket, _preflight?.Describe(_preflight.Address) ?? Endpoint) with { Phase = "auth", Exception = ex };
         }
@@ -300,7 +300,7 @@ internal sealed class PostgresRun
             };
         }
 
-        if (Find<EndOfStreamException>(ex) is not null || Find<IOException>(ex) is not null)
+        if (ExceptionChain.Find<EndOfStreamException>(ex) is not null || ExceptionChain.Find<IOException>(ex) is not null)
         {
             return new ProbeError(ErrorKind.ConnectionClosed, $"{Endpoint} closed the connection during PostgreSQL startup") { Phase = "auth", Exception = ex };
         }
@@ -440,7 +440,4 @@ internal sealed class PostgresRun
             Warnings = _warnings.Select(redactor.Redact).ToList(),
         };
     }
-
-    private static T? Find<T>(Exception exception)
-        where T : Exception => ExceptionChain.Find<T>(exception);
 }

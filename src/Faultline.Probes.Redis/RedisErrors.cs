@@ -20,15 +20,15 @@ public static class RedisErrors
     public static ProbeError? Describe(Exception exception, string endpoint, string command = "the command", string phase = "query")
     {
         ArgumentNullException.ThrowIfNull(exception);
-        if (Find<RedisConnectionException>(exception) is { } connection)
+        if (ExceptionChain.Find<RedisConnectionException>(exception) is { } connection)
         {
             if (connection.FailureType == ConnectionFailureType.AuthenticationFailure)
             {
-                var text = Find<RedisServerException>(exception)?.Message is { } raw ? ServerText(raw) : "authentication failed";
+                var text = ExceptionChain.Find<RedisServerException>(exception)?.Message is { } raw ? ServerText(raw) : "authentication failed";
                 return new ProbeError(ErrorKind.CacheAuthFailed, $"Redis at {endpoint} rejected the credentials ({text})") { Phase = "auth", Code = ErrorPrefix(text), Exception = exception };
             }
 
-            if (Find<SocketException>(exception) is { } socket)
+            if (ExceptionChain.Find<SocketException>(exception) is { } socket)
             {
                 return NetworkPreflight.FromSocket(socket, endpoint) with { Phase = phase == "auth" ? "connect" : phase, Exception = exception };
             }
@@ -38,17 +38,17 @@ public static class RedisErrors
                 : new ProbeError(ErrorKind.ConnectionClosed, $"the connection to Redis at {endpoint} broke during {command} ({connection.FailureType})") { Phase = phase, Code = connection.FailureType.ToString(), Exception = exception };
         }
 
-        if (Find<RedisTimeoutException>(exception) is not null || Find<TimeoutException>(exception) is not null)
+        if (ExceptionChain.Find<RedisTimeoutException>(exception) is not null || ExceptionChain.Find<TimeoutException>(exception) is not null)
         {
             return new ProbeError(ErrorKind.ReadTimeout, $"Redis at {endpoint} did not answer {command} in time") { Phase = phase, Code = "TIMEOUT", Exception = exception };
         }
 
-        if (Find<RedisException>(exception) is { } redis)
+        if (ExceptionChain.Find<RedisException>(exception) is { } redis)
         {
             return FromServer(redis, endpoint, command, phase);
         }
 
-        return Find<SocketException>(exception) is { } bare
+        return ExceptionChain.Find<SocketException>(exception) is { } bare
             ? NetworkPreflight.FromSocket(bare, endpoint) with { Exception = exception }
             : null;
     }
@@ -57,7 +57,7 @@ public static class RedisErrors
     public static ProbeError FromServer(RedisException exception, string endpoint, string command, string phase)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var text = ServerText(Find<RedisServerException>(exception)?.Message ?? exception.Message);
+        var text = ServerText(ExceptionChain.Find<RedisServerException>(exception)?.Message ?? exception.Message);
         var code = ErrorPrefix(text);
         var (kind, message) = code switch
         {
@@ -102,7 +102,4 @@ public static class RedisErrors
 
         return end > 0 ? trimmed[..end] : "ERR";
     }
-
-    internal static T? Find<T>(Exception exception)
-        where T : Exception => ExceptionChain.Find<T>(exception);
 }

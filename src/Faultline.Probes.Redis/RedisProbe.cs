@@ -236,9 +236,9 @@ internal sealed class RedisRun
             return _rejection with { Exception = ex };
         }
 
-        if (ex.FailureType == ConnectionFailureType.AuthenticationFailure || Find<RedisServerException>(ex) is { } server && IsAuthError(ServerText(server.Message)))
+        if (ex.FailureType == ConnectionFailureType.AuthenticationFailure || ExceptionChain.Find<RedisServerException>(ex) is { } server && IsAuthError(ServerText(server.Message)))
         {
-            var serverText = Find<RedisServerException>(ex)?.Message is { } raw ? ServerText(raw) : null;
+            var serverText = ExceptionChain.Find<RedisServerException>(ex)?.Message is { } raw ? ServerText(raw) : null;
             var code = serverText is null ? "AUTH" : ErrorPrefix(serverText);
             var user = _settings?.Options.User is { Length: > 0 } u ? $"user '{u}'" : "the default user";
             var detail = serverText is null ? "authentication failed" : serverText.Trim();
@@ -250,12 +250,12 @@ internal sealed class RedisRun
             };
         }
 
-        if (Find<AuthenticationException>(ex) is not null || (_recorder is not null && _tlsValidated is null && ex.FailureType != ConnectionFailureType.UnableToConnect))
+        if (ExceptionChain.Find<AuthenticationException>(ex) is not null || (_recorder is not null && _tlsValidated is null && ex.FailureType != ConnectionFailureType.UnableToConnect))
         {
             return TlsSupport.ToProbeError(null, ex, Endpoint);
         }
 
-        if (Find<SocketException>(ex) is { } socket)
+        if (ExceptionChain.Find<SocketException>(ex) is { } socket)
         {
             return NetworkPreflight.FromSocket(socket, _preflight?.Describe(_preflight.Address) ?? Endpoint) with { Phase = "auth", Exception = ex };
         }
@@ -385,7 +385,7 @@ internal sealed class RedisRun
     {
         if (ex is RedisConnectionException connection)
         {
-            return Find<SocketException>(ex) is { } socket
+            return ExceptionChain.Find<SocketException>(ex) is { } socket
                 ? NetworkPreflight.FromSocket(socket, _preflight?.Describe(_preflight.Address) ?? Endpoint) with { Phase = phase, Exception = ex }
                 : new ProbeError(ErrorKind.ConnectionClosed, $"the connection to Redis at {Endpoint} broke during {command} ({connection.FailureType})") { Phase = phase, Code = connection.FailureType.ToString(), Exception = ex };
         }
@@ -446,7 +446,4 @@ internal sealed class RedisRun
             Warnings = _warnings.Select(redactor.Redact).ToList(),
         };
     }
-
-    private static T? Find<T>(Exception exception)
-        where T : Exception => ExceptionChain.Find<T>(exception);
 }

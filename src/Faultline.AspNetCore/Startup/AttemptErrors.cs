@@ -37,7 +37,7 @@ internal static class AttemptErrors
                 return TimeoutError(phase, $"phase {name} used its whole budget of {Durations.Describe(phase.Budget)} during attempt {attempt.ToString(CultureInfo.InvariantCulture)}", exception);
         }
 
-        if (Find<Npgsql.NpgsqlException>(exception) is not null || Find<Npgsql.PostgresException>(exception) is not null)
+        if (ExceptionChain.Find<Npgsql.NpgsqlException>(exception) is not null || ExceptionChain.Find<Npgsql.PostgresException>(exception) is not null)
         {
             if (PostgresErrors.Describe(exception, $"'{phase.Definition.Breaker}'") is { } pg)
             {
@@ -45,18 +45,18 @@ internal static class AttemptErrors
             }
         }
 
-        if (Find<StackExchange.Redis.RedisException>(exception) is not null
+        if (ExceptionChain.Find<StackExchange.Redis.RedisException>(exception) is not null
             && RedisErrors.Describe(exception, $"'{phase.Definition.Breaker}'") is { } cache)
         {
             return cache;
         }
 
-        if (Find<SocketException>(exception) is { } socket)
+        if (ExceptionChain.Find<SocketException>(exception) is { } socket)
         {
             return Faultline.Probes.Net.NetworkPreflight.FromSocket(socket, $"the dependency of phase {name}") with { Exception = exception };
         }
 
-        if (Find<AuthenticationException>(exception) is not null)
+        if (ExceptionChain.Find<AuthenticationException>(exception) is not null)
         {
             return new ProbeError(ErrorKind.TlsHandshakeFailed, $"TLS handshake failed in phase {name}") { Phase = "tls", Exception = exception };
         }
@@ -114,7 +114,4 @@ internal static class AttemptErrors
 
     public static Side SideOf(Layer layer) =>
         layer is Layer.Application or Layer.Configuration ? Side.Application : Side.Infrastructure;
-
-    internal static T? Find<T>(Exception exception)
-        where T : Exception => ExceptionChain.Find<T>(exception);
 }
