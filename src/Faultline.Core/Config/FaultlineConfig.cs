@@ -18,6 +18,15 @@ public sealed record FaultlineConfig
 
     public IReadOnlyList<TargetSpec> Targets { get; init; } = [];
 
+    /// <summary><c>monitor:</c> settings of <c>faultline monitor</c>.</summary>
+    public MonitorSpec Monitor { get; init; } = new();
+
+    /// <summary><c>alerts:</c> where <c>faultline monitor</c> sends incident notifications; targets name them.</summary>
+    public IReadOnlyList<AlertSpec> Alerts { get; init; } = [];
+
+    /// <summary><c>validation:</c> settings of <c>faultline validate</c>; null when the file has none (defaults apply).</summary>
+    public ValidationSpec? Validation { get; init; }
+
     /// <summary>Absolute path of the file this came from; null for configs built in code (quick mode).</summary>
     public string? SourcePath { get; init; }
 
@@ -48,7 +57,13 @@ public static class TargetKinds
     public const string WebSocket = "websocket";
     public const string Remote = "remote";
 
-    public static IReadOnlyList<string> All { get; } = [Http, Tls, Dns, Tcp, Postgres, Redis, Secret, WebSocket, Remote];
+    /// <summary>Runs another target's probe <see cref="TargetSpec.Parallel"/> times at once (a load check).</summary>
+    public const string Concurrency = "concurrency";
+
+    /// <summary>Starts a service command <see cref="TargetSpec.Instances"/> times at once and waits for each to be ready (a load check).</summary>
+    public const string Startup = "startup";
+
+    public static IReadOnlyList<string> All { get; } = [Http, Tls, Dns, Tcp, Postgres, Redis, Secret, WebSocket, Remote, Concurrency, Startup];
 }
 
 /// <summary>
@@ -129,7 +144,7 @@ public sealed record TargetSpec
     /// <summary>websocket: the JSON field of each message that names its event.</summary>
     public string EventField { get; init; } = "type";
 
-    /// <summary>websocket: how long after sending the expected events may take; null = until the target's timeout.</summary>
+    /// <summary>websocket: how long after sending the expected events may take; startup: how long an instance may take to be ready. null = until the target's timeout.</summary>
     public TimeSpan? Deadline { get; init; }
 
     // remote
@@ -139,8 +154,151 @@ public sealed record TargetSpec
     /// <summary>remote: the service's termination-message file, read when the service does not answer.</summary>
     public string? TerminationFile { get; init; }
 
+    // monitor
+    /// <summary>monitor: how often the target is probed (jitter is added by the scheduler).</summary>
+    public TimeSpan Interval { get; init; } = DefaultInterval;
+
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>monitor: consecutive failures before an incident opens.</summary>
+    public int FailureThreshold { get; init; } = 3;
+
+    /// <summary>monitor: consecutive successes before an open incident resolves.</summary>
+    public int SuccessThreshold { get; init; } = 2;
+
+    /// <summary>monitor: a passing probe slower than this is <c>degraded</c>; null = never.</summary>
+    public TimeSpan? DegradedAbove { get; init; }
+
+    /// <summary>monitor: names of <see cref="FaultlineConfig.Alerts"/> notified about this target's incidents.</summary>
+    public IReadOnlyList<string> Alerts { get; init; } = [];
+
+    // concurrency
+    /// <summary>concurrency: the name of the target whose probe is run in parallel.</summary>
+    public string? Of { get; init; }
+
+    /// <summary>concurrency: how many probes run at once.</summary>
+    public int Parallel { get; init; } = 10;
+
+    // startup
+    /// <summary>startup: the service command line, run with <c>/bin/sh -c</c>; <c>{port}</c> and <c>{instance}</c> are replaced per instance.</summary>
+    public string? Run { get; init; }
+
+    /// <summary>startup: environment variables of each instance (values may use <c>{port}</c> and <c>{instance}</c>).</summary>
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>startup: the working directory of each instance (absolute after loading); null = the config file's directory.</summary>
+    public string? WorkingDir { get; init; }
+
+    /// <summary>startup: the URL that answers 2xx once an instance is ready (may use <c>{port}</c> and <c>{instance}</c>).</summary>
+    public string? ReadyUrl { get; init; }
+
+    /// <summary>startup: how many instances start at once.</summary>
+    public int Instances { get; init; } = 1;
+
     /// <summary>Where the target was declared, for messages; null when built in code.</summary>
     public SourceLocation? Location { get; init; }
+}
+
+/// <summary><c>monitor:</c> — the history store, flapping, retention and maintenance windows.</summary>
+public sealed record MonitorSpec
+{
+    public const string DefaultStore = "sqlite:./faultline.db";
+
+    /// <summary><c>sqlite:PATH</c> or <c>postgres:CONNSTRING</c>; null = <see cref="DefaultStore"/>. The CLI flag wins.</summary>
+    public string? Store { get; init; }
+
+    /// <summary>The window flapping is counted over.</summary>
+    public TimeSpan FlapWindow { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>State changes within <see cref="FlapWindow"/> that make a target <c>flapping</c>.</summary>
+    public int FlapChanges { get; init; } = 4;
+
+    /// <summary>How long raw results are kept.</summary>
+    public TimeSpan RawRetention { get; init; } = TimeSpan.FromDays(14);
+
+    /// <summary>How long hourly rollups are kept.</summary>
+    public TimeSpan RollupRetention { get; init; } = TimeSpan.FromDays(400);
+
+    /// <summary>Re-announce an incident still open after this long (and again each time); null = never.</summary>
+    public TimeSpan? Reminder { get; init; }
+
+    /// <summary>Periods when incidents still open and resolve but no alert is sent.</summary>
+    public IReadOnlyList<MaintenanceWindowSpec> Maintenance { get; init; } = [];
+}
+
+/// <summary>A maintenance window: alerts for <see cref="Targets"/> (empty = all) are held between From and Until.</summary>
+public sealed record MaintenanceWindowSpec
+{
+    public required DateTimeOffset From { get; init; }
+
+    public required DateTimeOffset Until { get; init; }
+
+    public IReadOnlyList<string> Targets { get; init; } = [];
+
+    public string? Reason { get; init; }
+}
+
+/// <summary>The alert kinds <c>monitor</c> knows.</summary>
+public static class AlertKinds
+{
+    public const string Webhook = "webhook";
+    public const string Command = "command";
+    public const string Log = "log";
+
+    public static IReadOnlyList<string> All { get; } = [Webhook, Command, Log];
+}
+
+/// <summary>One entry of <c>alerts:</c>.</summary>
+public sealed record AlertSpec
+{
+    public required string Name { get; init; }
+
+    public required string Kind { get; init; }
+
+    /// <summary>webhook: where the JSON is POSTed.</summary>
+    public string? Url { get; init; }
+
+    /// <summary>webhook: <c>generic</c> or <c>slack</c>.</summary>
+    public string Format { get; init; } = "generic";
+
+    /// <summary>webhook: extra request headers.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>command: the command line, run with <c>/bin/sh -c</c> and the event in its environment.</summary>
+    public string? Run { get; init; }
+
+    /// <summary>Attempts after the first one when delivery fails (with exponential backoff).</summary>
+    public int Retries { get; init; } = 3;
+
+    /// <summary>Deadline of one delivery attempt.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public SourceLocation? Location { get; init; }
+}
+
+/// <summary><c>validation:</c> — how <c>faultline validate</c> decides "fixed".</summary>
+public sealed record ValidationSpec
+{
+    /// <summary>Share of (target, run) outcomes that must pass overall (warn counts as pass).</summary>
+    public double MinPassRate { get; init; } = 0.8;
+
+    public int Runs { get; init; } = 3;
+
+    /// <summary>Pause between runs.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Declared categories; when any are declared, every target's category must be one of them.</summary>
+    public IReadOnlyList<CategorySpec> Categories { get; init; } = [];
+}
+
+public sealed record CategorySpec
+{
+    public required string Name { get; init; }
+
+    public bool Critical { get; init; } = true;
+
+    /// <summary>null = the overall <see cref="ValidationSpec.MinPassRate"/>.</summary>
+    public double? MinPassRate { get; init; }
 }
 
 public sealed record TlsSpec
