@@ -6,7 +6,13 @@ internal enum KeyType
     String,
     Boolean,
     Integer,
+
+    /// <summary>A decimal number (e.g. a share 0..1), bounded by <see cref="ConfigKey.Minimum"/> and <see cref="ConfigKey.Maximum"/>.</summary>
+    Number,
     Duration,
+
+    /// <summary>An ISO-8601 timestamp with an offset or Z: <c>2026-11-26T02:00:00Z</c>.</summary>
+    Timestamp,
     StringList,
     StringMap,
 
@@ -54,6 +60,18 @@ internal enum KeyFormat
 
     /// <summary>An event name, optionally ending in <c>?</c>.</summary>
     EventName,
+
+    /// <summary>One of <see cref="ConfigKey.Values"/>.</summary>
+    OneOf,
+
+    /// <summary>The history store: <c>sqlite:PATH</c> (made absolute) or <c>postgres:CONNSTRING</c>.</summary>
+    Store,
+
+    /// <summary>A directory that must exist, relative to the config file.</summary>
+    ExistingDirectory,
+
+    /// <summary>An http(s) URL that may hold <c>{port}</c> and <c>{instance}</c>.</summary>
+    TemplateUrl,
 }
 
 /// <summary>One allowed key: where it may appear, its type, and what it means.</summary>
@@ -83,6 +101,12 @@ internal sealed record ConfigKey(string Scope, string Name, KeyType Type, string
 
     public int? Maximum { get; init; }
 
+    /// <summary>Duration keys: the shortest value allowed.</summary>
+    public TimeSpan? MinimumDuration { get; init; }
+
+    /// <summary>StringMap keys: names differ by case (environment variables); otherwise names are case-insensitive (headers).</summary>
+    public bool CaseSensitiveNames { get; init; }
+
     /// <summary>The allowed values, when the value (or each list item) is an enumeration.</summary>
     public IReadOnlyList<string>? Values { get; init; }
 
@@ -102,6 +126,11 @@ internal static class ConfigKeys
     public const string SecretDir = "source";
     public const string SecretRule = "rule";
     public const string Login = "login";
+    public const string Monitor = "monitor";
+    public const string Maintenance = "maintenance";
+    public const string Alert = "alert";
+    public const string Validation = "validation";
+    public const string Category = "category";
 
     private static readonly string[] TlsKinds = [TargetKinds.Http, TargetKinds.Tls, TargetKinds.Postgres, TargetKinds.Redis, TargetKinds.WebSocket, TargetKinds.Remote];
     private static readonly string[] ResolverKinds = [TargetKinds.Http, TargetKinds.Tls, TargetKinds.Tcp, TargetKinds.Dns, TargetKinds.Postgres, TargetKinds.Redis, TargetKinds.WebSocket, TargetKinds.Remote];
@@ -115,6 +144,9 @@ internal static class ConfigKeys
         new(Root, "defaults", KeyType.Section, "Settings every target inherits.") { Nested = Defaults, Example = "{ timeout: 10s, concurrency: 64 }" },
         new(Root, "resolver", KeyType.String, "Resolve every host name through this DNS server (host:port, or an IP for port 53) instead of the system resolver.") { Format = KeyFormat.Resolver, Example = "\"127.0.0.1:5353\"" },
         new(Root, "targets", KeyType.SectionList, "The things to probe, each with a name and a kind.") { Nested = Target, Required = true },
+        new(Root, "monitor", KeyType.Section, "Settings of faultline monitor: history store, flapping, retention, reminders and maintenance windows.") { Nested = Monitor, Example = "{ store: \"sqlite:./faultline.db\" }" },
+        new(Root, "alerts", KeyType.SectionList, "Where faultline monitor sends incident notifications; targets name them in their alerts key.") { Nested = Alert, Example = "[{ name: ops, kind: webhook, url: \"http://127.0.0.1:9000/hook\" }]" },
+        new(Root, "validation", KeyType.Section, "Settings of faultline validate: how many runs, and the pass rates overall and per category.") { Nested = Validation, Example = "{ minPassRate: 0.8, runs: 3 }" },
 
         new(Defaults, "timeout", KeyType.Duration, "Hard deadline of each target that sets no timeout of its own.") { Default = "10s", Example = "10s" },
         new(Defaults, "concurrency", KeyType.Integer, "How many targets are probed at once.") { Default = "64", Minimum = 1, Maximum = 1024, Example = "64" },
@@ -126,6 +158,11 @@ internal static class ConfigKeys
         new(Target, "conditions", KeyType.StringList, "Conditions that must hold, e.g. \"[STATUS] == 200\"; see docs/conditions.md.") { Format = KeyFormat.Condition, Example = "[\"[STATUS] == 200\", \"[RESPONSE_TIME] < 2s\"]" },
         new(Target, "dependsOn", KeyType.StringList, "Names of targets this one needs; used to pick the root cause.") { Format = KeyFormat.TargetName, Example = "[db-port]" },
         new(Target, "timeout", KeyType.Duration, "This target's hard deadline.") { Default = "defaults.timeout", Example = "5s" },
+        new(Target, "interval", KeyType.Duration, "monitor: how often the target is probed (at least 1s).") { Default = "30s", Example = "10s", MinimumDuration = TimeSpan.FromSeconds(1) },
+        new(Target, "failureThreshold", KeyType.Integer, "monitor: consecutive failures before an incident opens.") { Default = "3", Minimum = 1, Maximum = 100, Example = "3" },
+        new(Target, "successThreshold", KeyType.Integer, "monitor: consecutive successes before an open incident resolves.") { Default = "2", Minimum = 1, Maximum = 100, Example = "2" },
+        new(Target, "degradedAbove", KeyType.Duration, "monitor: a passing probe slower than this counts as degraded.") { Default = "never", Example = "1s" },
+        new(Target, "alerts", KeyType.StringList, "monitor: names of entries of the top-level alerts notified about this target's incidents.") { Format = KeyFormat.TargetName, Example = "[ops]" },
         new(Target, "tls", KeyType.Section, "TLS settings; system trust and the target's host name otherwise.") { Kinds = TlsKinds, Nested = Tls, Example = "{ caFile: ./ca.pem }" },
         new(Target, "resolver", KeyType.String, "DNS server for this target's names (host:port, or an IP for port 53); overrides the top-level resolver.") { Kinds = ResolverKinds, Format = KeyFormat.Resolver, Example = "\"127.0.0.1:5353\"" },
 
@@ -152,10 +189,50 @@ internal static class ConfigKeys
         new(Target, "send", KeyType.Json, "The message sent once the socket is open: a mapping (sent as JSON) or a string (sent as written).") { Kinds = [TargetKinds.WebSocket], Example = "{ type: chat, text: \"what is 6 times 7?\" }" },
         new(Target, "expect", KeyType.StringList, "Events expected after sending, in order; an item ending in ? is optional. The probe reads until every required event arrived.") { Kinds = [TargetKinds.WebSocket], Format = KeyFormat.EventName, Example = "[agent_started, agent_thinking?, agent_completed]" },
         new(Target, "eventField", KeyType.String, "The JSON field of each message that names its event.") { Kinds = [TargetKinds.WebSocket], Default = "type", Example = "event" },
-        new(Target, "deadline", KeyType.Duration, "How long after sending the expected events may take. When the target sets no timeout, its timeout becomes deadline + defaults.timeout (for login, connect and upgrade).") { Kinds = [TargetKinds.WebSocket], Default = "the target's timeout", Example = "30s" },
+        new(Target, "deadline", KeyType.Duration, "websocket: how long after sending the expected events may take; startup: how long each instance may take to answer its readyUrl. When the target sets no timeout, its timeout becomes deadline + defaults.timeout (websocket: for login, connect and upgrade; startup: for stopping the instances).") { Kinds = [TargetKinds.WebSocket, TargetKinds.Startup], Default = "the target's timeout", Example = "30s" },
 
         new(Target, "apiKey", KeyType.String, "Sent as X-Api-Key to read the service's detail; a secret, never printed.") { Kinds = [TargetKinds.Remote], Example = "\"${FAULTLINE_API_KEY}\"" },
         new(Target, "terminationFile", KeyType.String, "The service's termination-message file (one JSON line written when its startup fails), read when the service does not answer; relative to the config file.") { Kinds = [TargetKinds.Remote], Format = KeyFormat.FilePath, Example = "/var/run/api/termination-log" },
+
+        new(Target, "of", KeyType.String, "The target whose probe runs in parallel; not itself a concurrency or startup target.") { Kinds = [TargetKinds.Concurrency], RequiredFor = [TargetKinds.Concurrency], Format = KeyFormat.TargetName, Example = "db" },
+        new(Target, "parallel", KeyType.Integer, "How many probes of the target named in of run at once.") { Kinds = [TargetKinds.Concurrency], Default = "10", Minimum = 1, Maximum = 1000, Example = "50" },
+
+        new(Target, "run", KeyType.String, "The service command line, run with /bin/sh -c in each instance; {port} and {instance} are replaced per instance.") { Kinds = [TargetKinds.Startup], RequiredFor = [TargetKinds.Startup], Example = "\"dotnet run --project samples/GoldenPath --urls http://127.0.0.1:{port}\"" },
+        new(Target, "env", KeyType.StringMap, "Environment variables of each instance; values may use {port} and {instance}.") { Kinds = [TargetKinds.Startup], CaseSensitiveNames = true, Example = "{ ASPNETCORE_URLS: \"http://127.0.0.1:{port}\" }" },
+        new(Target, "workingDir", KeyType.String, "Working directory of each instance; relative to the config file; must exist.") { Kinds = [TargetKinds.Startup], Format = KeyFormat.ExistingDirectory, Default = "the config file's directory", Example = "../samples/GoldenPath" },
+        new(Target, "readyUrl", KeyType.String, "Absolute http:// or https:// URL that answers 2xx once an instance is ready; may use {port} and {instance}.") { Kinds = [TargetKinds.Startup], RequiredFor = [TargetKinds.Startup], Format = KeyFormat.TemplateUrl, Example = "\"http://127.0.0.1:{port}/health/ready\"" },
+        new(Target, "instances", KeyType.Integer, "How many instances start at once.") { Kinds = [TargetKinds.Startup], Default = "1", Minimum = 1, Maximum = 100, Example = "5" },
+
+        new(Monitor, "store", KeyType.String, "The history store: sqlite:PATH (relative to the config file) or postgres:CONNSTRING (key=value pairs). The --store flag wins.") { Format = KeyFormat.Store, Default = MonitorSpec.DefaultStore, Example = "\"postgres:Host=127.0.0.1;Database=faultline;Username=faultline;Password=${PGPASSWORD}\"" },
+        new(Monitor, "flapWindow", KeyType.Duration, "The window state changes are counted over to detect flapping.") { Default = "10m", Example = "10m" },
+        new(Monitor, "flapChanges", KeyType.Integer, "State changes within flapWindow that make a target flapping.") { Default = "4", Minimum = 1, Maximum = 1000, Example = "4" },
+        new(Monitor, "rawRetention", KeyType.Duration, "How long raw results are kept.") { Default = "14d", Example = "14d" },
+        new(Monitor, "rollupRetention", KeyType.Duration, "How long hourly rollups are kept; at least rawRetention.") { Default = "400d", Example = "400d" },
+        new(Monitor, "reminder", KeyType.Duration, "Announce an incident again after it has been open this long, and again each time.") { Default = "never", Example = "4h" },
+        new(Monitor, "maintenance", KeyType.SectionList, "Maintenance windows: incidents still open and resolve, but no alert is sent.") { Nested = Maintenance, Example = "[{ from: 2026-11-26T02:00:00Z, until: 2026-11-26T04:00:00Z, targets: [db], reason: upgrade }]" },
+
+        new(Maintenance, "from", KeyType.Timestamp, "Start of the window: an ISO-8601 timestamp with an offset or Z.") { Required = true, Example = "2026-11-26T02:00:00Z" },
+        new(Maintenance, "until", KeyType.Timestamp, "End of the window, after from.") { Required = true, Example = "2026-11-26T04:00:00Z" },
+        new(Maintenance, "targets", KeyType.StringList, "Names of the targets whose alerts are held.") { Format = KeyFormat.TargetName, Default = "every target", Example = "[db, api]" },
+        new(Maintenance, "reason", KeyType.String, "Why, for the log and the status page.") { Example = "database upgrade" },
+
+        new(Alert, "name", KeyType.String, "Unique name of the alert, used in a target's alerts: letters, digits, '-', '_', '.', '/'.") { Required = true, Format = KeyFormat.TargetName, Example = "ops" },
+        new(Alert, "kind", KeyType.String, "How the notification is sent: " + string.Join(", ", AlertKinds.All) + ".") { Required = true, Format = KeyFormat.Kind, Values = AlertKinds.All, Example = "webhook" },
+        new(Alert, "url", KeyType.String, "Absolute http:// or https:// URL the event is POSTed to as JSON.") { Kinds = [AlertKinds.Webhook], RequiredFor = [AlertKinds.Webhook], Format = KeyFormat.HttpUrl, Example = "\"http://127.0.0.1:9000/hook\"" },
+        new(Alert, "format", KeyType.String, "The JSON body: generic, or slack (a Slack-compatible text message).") { Kinds = [AlertKinds.Webhook], Format = KeyFormat.OneOf, Values = ["generic", "slack"], Default = "generic", Example = "slack" },
+        new(Alert, "headers", KeyType.StringMap, "Extra request headers, name: value.") { Kinds = [AlertKinds.Webhook], Example = "{ Authorization: \"Bearer ${HOOK_TOKEN}\" }" },
+        new(Alert, "run", KeyType.String, "The command line, run with /bin/sh -c with the event in its environment.") { Kinds = [AlertKinds.Command], RequiredFor = [AlertKinds.Command], Example = "./notify.sh" },
+        new(Alert, "retries", KeyType.Integer, "Attempts after the first one when delivery fails (with exponential backoff).") { Default = "3", Minimum = 0, Maximum = 10, Example = "5" },
+        new(Alert, "timeout", KeyType.Duration, "Deadline of one delivery attempt.") { Default = "10s", Example = "5s" },
+
+        new(Validation, "minPassRate", KeyType.Number, "Share of (target, run) outcomes that must pass overall, as a number from 0 to 1 (warn counts as pass).") { Minimum = 0, Maximum = 1, Default = "0.8", Example = "0.8" },
+        new(Validation, "runs", KeyType.Integer, "How many times the whole suite runs; --runs overrides.") { Default = "3", Minimum = 1, Maximum = 1000, Example = "3" },
+        new(Validation, "interval", KeyType.Duration, "Pause between runs; --interval overrides.") { Default = "5s", Example = "5s" },
+        new(Validation, "categories", KeyType.SectionList, "Declared categories; when any are declared, every target's category must be one of them.") { Nested = Category, Example = "[{ name: database, critical: true, minPassRate: 1.0 }]" },
+
+        new(Category, "name", KeyType.String, "The category, as targets write it in category: letters, digits, '-', '_', '.', '/'.") { Required = true, Format = KeyFormat.TargetName, Example = "database" },
+        new(Category, "critical", KeyType.Boolean, "A critical category that misses its minPassRate fails the verdict.") { Default = "true", Example = "false" },
+        new(Category, "minPassRate", KeyType.Number, "Share of this category's (target, run) outcomes that must pass, from 0 to 1.") { Minimum = 0, Maximum = 1, Default = "validation.minPassRate", Example = "1.0" },
 
         new(Tls, "caFile", KeyType.String, "PEM file of the CA certificates to trust instead of the system store; relative to the config file.") { Format = KeyFormat.ExistingFile, Example = "./ca.pem" },
         new(Tls, "serverName", KeyType.String, "Name sent in SNI and checked against the certificate.") { Format = KeyFormat.Host, Default = "the target's host", Example = "api.example.test" },

@@ -129,7 +129,8 @@ public static partial class ConfigLoader
 
         if (stream.Documents[0].RootNode is not YamlMappingNode root)
         {
-            reader.Error(stream.Documents[0].RootNode, "the config must be a mapping of keys (environment, defaults, resolver, targets)", "start with targets: and a list of targets; see docs/config.md");
+            var keys = string.Join(", ", ConfigKeys.InScope(ConfigKeys.Root).Select(k => k.Name));
+            reader.Error(stream.Documents[0].RootNode, $"the config must be a mapping of keys ({keys})", "start with targets: and a list of targets; see docs/config.md");
             return null;
         }
 
@@ -247,9 +248,15 @@ public static partial class ConfigLoader
         }
 
         var targets = sections.Select(BuildTarget).Where(t => t is not null).Select(t => WithDeadline(t!, defaults)).ToList();
-        CheckNames(sections, reader);
+        CheckNames(sections, reader, "target");
         CheckDeadlines(sections, reader);
         CheckDependencies(sections, reader);
+        CheckLoadTargets(sections, reader);
+
+        var alertSections = root.Get<List<Section>>("alerts") ?? [];
+        var alerts = alertSections.Select(BuildAlert).OfType<AlertSpec>().ToList();
+        CheckNames(alertSections, reader, "alert");
+        CheckAlertReferences(sections, alertSections, reader);
 
         return new FaultlineConfig
         {
@@ -257,6 +264,9 @@ public static partial class ConfigLoader
             Defaults = defaults,
             Resolver = root.String("resolver"),
             Targets = targets,
+            Monitor = BuildMonitor(root.Get<Section>("monitor"), sections, reader),
+            Alerts = alerts,
+            Validation = BuildValidation(root.Get<Section>("validation"), sections, reader),
             SourcePath = sourcePath,
             BaseDirectory = baseDirectory,
         };
@@ -341,11 +351,254 @@ public static partial class ConfigLoader
             Deadline = t.GetValue<TimeSpan>("deadline"),
             ApiKey = t.String("apiKey"),
             TerminationFile = t.String("terminationFile"),
+            Interval = t.GetValue<TimeSpan>("interval") ?? defaults.Interval,
+            FailureThreshold = t.GetValue<int>("failureThreshold") ?? defaults.FailureThreshold,
+            SuccessThreshold = t.GetValue<int>("successThreshold") ?? defaults.SuccessThreshold,
+            DegradedAbove = t.GetValue<TimeSpan>("degradedAbove"),
+            Alerts = t.List("alerts").Select(v => v.Value).ToList(),
+            Of = t.String("of"),
+            Parallel = t.GetValue<int>("parallel") ?? defaults.Parallel,
+            Run = t.String("run"),
+            Env = t.Get<Dictionary<string, string>>("env") ?? defaults.Env,
+            WorkingDir = t.String("workingDir"),
+            ReadyUrl = t.String("readyUrl"),
+            Instances = t.GetValue<int>("instances") ?? defaults.Instances,
             Location = t.Location,
         };
     }
 
-    /// <summary>A websocket target with a deadline and no timeout of its own gets deadline + defaults.timeout (login, connect and upgrade come first).</summary>
+    private static AlertSpec? BuildAlert(Section a)
+    {
+        var name = a.String("name");
+        var kind = a.String("kind");
+        if (name is null || kind is null)
+        {
+            return null;
+        }
+
+        var defaults = new AlertSpec { Name = name, Kind = kind };
+        return new AlertSpec
+        {
+            Name = name,
+            Kind = kind,
+            Url = a.String("url"),
+            Format = a.String("format") ?? defaults.Format,
+            Headers = a.Get<Dictionary<string, string>>("headers") ?? defaults.Headers,
+            Run = a.String("run"),
+            Retries = a.GetValue<int>("retries") ?? defaults.Retries,
+            Timeout = a.GetValue<TimeSpan>("timeout") ?? defaults.Timeout,
+            Location = a.Location,
+        };
+    }
+
+    private static MonitorSpec BuildMonitor(Section? m, List<Section> targets, ConfigReader reader)
+    {
+        var defaults = new MonitorSpec();
+        if (m is null)
+        {
+            return defaults;
+        }
+
+        var raw = m.GetValue<TimeSpan>("rawRetention") ?? defaults.RawRetention;
+        var rollup = m.GetValue<TimeSpan>("rollupRetention") ?? defaults.RollupRetention;
+        if (rollup < raw && (ConfigReader.Child(m.Node, "rollupRetention") ?? ConfigReader.Child(m.Node, "rawRetention")) is { } retentionNode)
+        {
+            reader.Error(retentionNode, $"'rollupRetention' ({Model.Durations.Format(rollup)}) in 'monitor' is shorter than 'rawRetention' ({Model.Durations.Format(raw)})",
+                "hourly rollups are made from raw results and are kept at least as long: raise rollupRetention or lower rawRetention");
+        }
+
+        var names = TargetNames(targets);
+        var windows = new List<MaintenanceWindowSpec>();
+        foreach (var window in m.Get<List<Section>>("maintenance") ?? [])
+        {
+            var from = window.GetValue<DateTimeOffset>("from");
+            var until = window.GetValue<DateTimeOffset>("until");
+            if (from is { } start && until is { } end && end <= start && ConfigReader.Child(window.Node, "until") is { } untilNode)
+            {
+                reader.Error(untilNode, $"'until' ({Timestamp(end)}) of a maintenance window is not after its 'from' ({Timestamp(start)})", "a window ends after it starts: check the dates and the offsets (Z is UTC)");
+            }
+
+            foreach (var target in window.List("targets"))
+            {
+                if (!names.Contains(target.Value))
+                {
+                    reader.Error(target.Node, $"the maintenance window names target '{target.Display}', which is not defined", NameHint(target.Value, names, "targets"));
+                }
+            }
+
+            if (from is { } f && until is { } u)
+            {
+                windows.Add(new MaintenanceWindowSpec
+                {
+                    From = f,
+                    Until = u,
+                    Targets = window.List("targets").Select(t => t.Value).Distinct(StringComparer.Ordinal).ToList(),
+                    Reason = window.String("reason"),
+                });
+            }
+        }
+
+        return new MonitorSpec
+        {
+            Store = m.String("store"),
+            FlapWindow = m.GetValue<TimeSpan>("flapWindow") ?? defaults.FlapWindow,
+            FlapChanges = m.GetValue<int>("flapChanges") ?? defaults.FlapChanges,
+            RawRetention = raw,
+            RollupRetention = rollup,
+            Reminder = m.GetValue<TimeSpan>("reminder"),
+            Maintenance = windows,
+        };
+    }
+
+    private static ValidationSpec? BuildValidation(Section? v, List<Section> targets, ConfigReader reader)
+    {
+        if (v is null)
+        {
+            return null;
+        }
+
+        var defaults = new ValidationSpec();
+        var sections = v.Get<List<Section>>("categories") ?? [];
+        CheckNames(sections, reader, "category");
+        var categories = sections
+            .Where(c => c.String("name") is not null)
+            .Select(c => new CategorySpec
+            {
+                Name = c.String("name")!,
+                Critical = c.GetValue<bool>("critical") ?? true,
+                MinPassRate = c.GetValue<double>("minPassRate"),
+            })
+            .ToList();
+
+        // A category whose name was rejected is already reported; checking targets against the rest would add false errors.
+        if (categories.Count > 0 && categories.Count == sections.Count)
+        {
+            CheckCategories(targets, categories.Select(c => c.Name).Distinct(StringComparer.Ordinal).ToList(), reader);
+        }
+
+        return new ValidationSpec
+        {
+            MinPassRate = v.GetValue<double>("minPassRate") ?? defaults.MinPassRate,
+            Runs = v.GetValue<int>("runs") ?? defaults.Runs,
+            Interval = v.GetValue<TimeSpan>("interval") ?? defaults.Interval,
+            Categories = categories,
+        };
+    }
+
+    private static void CheckCategories(List<Section> targets, List<string> declared, ConfigReader reader)
+    {
+        foreach (var target in targets)
+        {
+            var name = target.String("name");
+            if (name is null)
+            {
+                continue;
+            }
+
+            var category = target.Get<LocatedString>("category");
+            if (category is null)
+            {
+                if (ConfigReader.HasKey(target.Node, "category"))
+                {
+                    continue;
+                }
+
+                if (!declared.Contains("default", StringComparer.Ordinal))
+                {
+                    reader.Error(target.Location, $"target '{name}' has no category, and validation.categories does not declare 'default'",
+                        $"add category: {declared[0]} (declared: {string.Join(", ", declared)})");
+                }
+
+                continue;
+            }
+
+            if (!declared.Contains(category.Value, StringComparer.Ordinal))
+            {
+                reader.Error(category.Node, $"target '{name}' is in category '{category.Display}', which validation.categories does not declare", NameHint(category.Value, declared, "declared"));
+            }
+        }
+    }
+
+    private static void CheckAlertReferences(List<Section> targets, List<Section> alerts, ConfigReader reader)
+    {
+        var names = alerts.Select(a => a.String("name")).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        if (names.Count < alerts.Count(a => ConfigReader.HasKey(a.Node, "name")))
+        {
+            // An alert whose name was rejected is already reported.
+            return;
+        }
+
+        foreach (var target in targets)
+        {
+            foreach (var alert in target.List("alerts"))
+            {
+                if (names.Contains(alert.Value, StringComparer.Ordinal))
+                {
+                    continue;
+                }
+
+                var hint = names.Count == 0
+                    ? $"declare it at the top level: alerts: [{{ name: {alert.Display}, kind: webhook, url: \"http://127.0.0.1:9000/hook\" }}]"
+                    : NameHint(alert.Value, names, "alerts");
+                reader.Error(alert.Node, $"target '{target.String("name")}' names alert '{alert.Display}', which is not declared in 'alerts'", hint);
+            }
+        }
+    }
+
+    /// <summary>A concurrency target's <c>of</c> names a defined target with a probe of its own.</summary>
+    private static void CheckLoadTargets(List<Section> targets, ConfigReader reader)
+    {
+        var byName = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var target in targets)
+        {
+            if (target.String("name") is { } name && target.String("kind") is { } kind)
+            {
+                byName.TryAdd(name, kind);
+            }
+        }
+
+        var probes = byName.Where(p => p.Value is not (TargetKinds.Concurrency or TargetKinds.Startup)).Select(p => p.Key).ToList();
+        var probeList = probes.Count == 0 ? "none is defined yet: add an http, tcp, postgres, ... target" : "targets it can name: " + string.Join(", ", probes);
+        foreach (var target in targets)
+        {
+            if (target.Get<LocatedString>("of") is not { } of || target.String("name") is not { } name)
+            {
+                continue;
+            }
+
+            if (string.Equals(of.Value, name, StringComparison.Ordinal))
+            {
+                reader.Error(of.Node, $"target '{name}' names itself in 'of'", "of names the target whose probe runs in parallel; " + probeList);
+            }
+            else if (!byName.TryGetValue(of.Value, out var kind))
+            {
+                var suggestion = Suggestions.Nearest(of.Value, probes);
+                reader.Error(of.Node, $"target '{name}' runs '{of.Display}' in parallel, which is not defined", suggestion is not null ? $"did you mean '{suggestion}'?" : probeList);
+            }
+            else if (kind is TargetKinds.Concurrency or TargetKinds.Startup)
+            {
+                reader.Error(of.Node, $"target '{name}' runs '{of.Display}' in parallel, a {kind} target; 'of' must name a target with a probe of its own", probeList);
+            }
+        }
+    }
+
+    private static HashSet<string> TargetNames(List<Section> targets) =>
+        targets.Select(t => t.String("name")).OfType<string>().ToHashSet(StringComparer.Ordinal);
+
+    private static string NameHint(string value, IReadOnlyCollection<string> names, string what)
+    {
+        var suggestion = Suggestions.Nearest(value, names);
+        var list = $"{what}: {string.Join(", ", names)}";
+        return suggestion is null ? list : $"did you mean '{suggestion}'? {list}";
+    }
+
+    private static string Timestamp(DateTimeOffset value) =>
+        value.ToString(value.Offset == TimeSpan.Zero ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A websocket or startup target with a deadline and no timeout of its own gets deadline + defaults.timeout
+    /// (websocket: login, connect and upgrade come first; startup: the instances are stopped after the deadline).
+    /// </summary>
     private static TargetSpec WithDeadline(TargetSpec target, DefaultsSpec defaults) =>
         target is { Timeout: null, Deadline: { } deadline } ? target with { Timeout = deadline + defaults.Timeout } : target;
 
@@ -356,25 +609,26 @@ public static partial class ConfigLoader
             if (target.GetValue<TimeSpan>("deadline") is { } deadline && target.GetValue<TimeSpan>("timeout") is { } timeout && deadline >= timeout
                 && ConfigReader.Child(target.Node, "deadline") is { } node)
             {
+                var covers = string.Equals(target.String("kind"), TargetKinds.Startup, StringComparison.Ordinal) ? "stopping the instances" : "login, connect and upgrade";
                 reader.Error(node, $"the deadline ({Model.Durations.Format(deadline)}) of target '{target.String("name")}' is not shorter than its timeout ({Model.Durations.Format(timeout)})",
-                    "the timeout also covers login, connect and upgrade: make it longer than the deadline, or remove it (it then becomes deadline + defaults.timeout)");
+                    $"the timeout also covers {covers}: make it longer than the deadline, or remove it (it then becomes deadline + defaults.timeout)");
             }
         }
     }
 
-    private static void CheckNames(List<Section> targets, ConfigReader reader)
+    private static void CheckNames(List<Section> sections, ConfigReader reader, string noun)
     {
         var seen = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
-        foreach (var target in targets)
+        foreach (var section in sections)
         {
-            if (target.Get<LocatedString>("name") is not { } name)
+            if (section.Get<LocatedString>("name") is not { } name)
             {
                 continue;
             }
 
             if (seen.TryGetValue(name.Value, out var first))
             {
-                reader.Error(name.Node, $"duplicate target name '{name.Display}'", $"it is already used at {first}; give each target its own name");
+                reader.Error(name.Node, $"duplicate {noun} name '{name.Display}'", $"it is already used at {first}; give each {noun} its own name");
             }
             else
             {

@@ -139,7 +139,10 @@ internal sealed partial class ConfigReader
             if (!key.AppliesTo(kind))
             {
                 var takes = string.Join(", ", ConfigKeys.InScope(scope).Where(k => k.Kinds is not null && k.AppliesTo(kind)).Select(k => k.Name));
-                Error(keyNode, $"'{name}' does not apply to kind {kind} {where.Replace($" (kind {kind})", string.Empty, StringComparison.Ordinal)}", $"{kind} takes {takes} (and the keys every kind takes)");
+                var hint = takes.Length > 0
+                    ? $"{kind} takes {takes} (and the keys every kind takes)"
+                    : $"{kind} takes only the keys every kind takes: {string.Join(", ", ConfigKeys.InScope(scope).Where(k => k.Kinds is null).Select(k => k.Name))}";
+                Error(keyNode, $"'{name}' does not apply to kind {kind} {where.Replace($" (kind {kind})", string.Empty, StringComparison.Ordinal)}", hint);
                 continue;
             }
 
@@ -236,6 +239,11 @@ internal sealed partial class ConfigReader
         ConfigKeys.Tls => "under a target's 'tls'",
         ConfigKeys.SecretDir => "under a secret target's 'source'",
         ConfigKeys.Login => "under a websocket target's 'login'",
+        ConfigKeys.Monitor => "under 'monitor'",
+        ConfigKeys.Maintenance => "in an entry of monitor.maintenance",
+        ConfigKeys.Alert => "in an entry of 'alerts'",
+        ConfigKeys.Validation => "under 'validation'",
+        ConfigKeys.Category => "in an entry of validation.categories",
         _ => "under a secret rule",
     };
 
@@ -245,7 +253,7 @@ internal sealed partial class ConfigReader
         {
             case KeyType.String:
                 {
-                    var s = Scalar(node, key, where, allowEmpty: key.Format == KeyFormat.None);
+                    var s = Scalar(node, key, where, allowEmpty: key.Format == KeyFormat.None && !key.Required && key.RequiredFor.Count == 0);
                     return s is null ? null : Format(key, s, where, kind);
                 }
 
@@ -295,6 +303,12 @@ internal sealed partial class ConfigReader
                     return number;
                 }
 
+            case KeyType.Number:
+                return ReadNumber(key, node, where);
+
+            case KeyType.Timestamp:
+                return ReadTimestamp(key, node, where);
+
             case KeyType.Duration:
                 {
                     var s = Scalar(node, key, where);
@@ -313,6 +327,12 @@ internal sealed partial class ConfigReader
                     if (duration <= TimeSpan.Zero)
                     {
                         Error(node, $"'{key.Name}' {where} must be longer than zero", Durations.Help);
+                        return null;
+                    }
+
+                    if (key.MinimumDuration is { } shortest && duration < shortest)
+                    {
+                        Error(node, $"'{key.Name}' {where} is {(s.FromEnvironment ? "too short" : s.Value)}; it must be at least {Durations.Format(shortest)}", $"write {key.Name}: {key.Example}");
                         return null;
                     }
 
@@ -348,7 +368,7 @@ internal sealed partial class ConfigReader
                         return null;
                     }
 
-                    var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                    var values = new Dictionary<string, string>(key.CaseSensitiveNames ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
                     foreach (var (k, v) in map.Children)
                     {
                         if (k is not YamlScalarNode { Value: { Length: > 0 } name })
@@ -389,11 +409,16 @@ internal sealed partial class ConfigReader
                     {
                         if (item is not YamlMappingNode itemNode)
                         {
-                            Error(item, $"each entry of '{key.Name}' must be a mapping", "write - { name: api, kind: http, url: https://... }");
+                            Error(item, $"each entry of '{key.Name}' must be a mapping", key.Nested == ConfigKeys.Target ? "write - { name: api, kind: http, url: https://... }" : $"write {key.Name}: {key.Example}");
                             continue;
                         }
 
-                        sections.Add(key.Nested == ConfigKeys.Target ? ReadTarget(itemNode) : ReadSection(itemNode, key.Nested!, null, NestedWhere(key.Name, where)));
+                        sections.Add(key.Nested switch
+                        {
+                            ConfigKeys.Target => ReadKinded(itemNode, ConfigKeys.Target, "target", TargetKinds.All),
+                            ConfigKeys.Alert => ReadKinded(itemNode, ConfigKeys.Alert, "alert", AlertKinds.All),
+                            _ => ReadSection(itemNode, key.Nested!, null, NestedWhere(key.Name, where)),
+                        });
                     }
 
                     return sections;
@@ -565,7 +590,8 @@ internal sealed partial class ConfigReader
 
     private static string NestedWhere(string keyName, string where) => $"in '{keyName}' {where}";
 
-    private Section ReadTarget(YamlMappingNode node)
+    /// <summary>A list entry with a name and a kind (a target, an alert): keys that do not apply to the kind are errors.</summary>
+    private Section ReadKinded(YamlMappingNode node, string scope, string noun, IReadOnlyList<string> kinds)
     {
         var nameNode = Child(node, "name");
         var name = nameNode is YamlScalarNode { Value: { Length: > 0 } n } ? n : null;
@@ -574,20 +600,20 @@ internal sealed partial class ConfigReader
         if (kindNode is YamlScalarNode { Value: { } k })
         {
             var expanded = Interpolation.Expand(k, _getVariable, [], out _);
-            if (expanded is not null && TargetKinds.All.Contains(expanded, StringComparer.Ordinal))
+            if (expanded is not null && kinds.Contains(expanded, StringComparer.Ordinal))
             {
                 kind = expanded;
             }
         }
 
-        var where = name is null ? "in a target" : kind is null ? $"in target '{name}'" : $"in target '{name}' (kind {kind})";
-        var section = ReadSection(node, ConfigKeys.Target, kind, where);
+        var where = name is null ? $"in {(noun.StartsWith('a') ? "an" : "a")} {noun}" : kind is null ? $"in {noun} '{name}'" : $"in {noun} '{name}' (kind {kind})";
+        var section = ReadSection(node, scope, kind, where);
         if (kind is null)
         {
             return section;
         }
 
-        foreach (var key in ConfigKeys.InScope(ConfigKeys.Target))
+        foreach (var key in ConfigKeys.InScope(scope))
         {
             if (key.RequiredFor.Contains(kind, StringComparer.Ordinal) && !HasKey(node, key.Name))
             {
@@ -597,7 +623,7 @@ internal sealed partial class ConfigReader
 
         foreach (var (requiredKind, anyOf) in ConfigKeys.RequiredAnyOf)
         {
-            if (string.Equals(requiredKind, kind, StringComparison.Ordinal) && !anyOf.Any(k => HasKey(node, k)))
+            if (scope == ConfigKeys.Target && string.Equals(requiredKind, kind, StringComparison.Ordinal) && !anyOf.Any(k => HasKey(node, k)))
             {
                 var examples = anyOf.Select(k => ConfigKeys.Find(ConfigKeys.Target, k)).Where(k => k?.Example is not null).Select(k => $"{k!.Name}: {k.Example}");
                 Error(section.Location, $"{where} needs {string.Join(" or ", anyOf.Select(k => $"'{k}'"))}", "add " + string.Join(" or ", examples));
@@ -625,10 +651,11 @@ internal sealed partial class ConfigReader
 
                 return s;
             case KeyFormat.Kind:
-                if (!TargetKinds.All.Contains(value, StringComparer.Ordinal))
+                var kinds = key.Values ?? TargetKinds.All;
+                if (!kinds.Contains(value, StringComparer.Ordinal))
                 {
-                    var suggestion = Suggestions.Nearest(value, TargetKinds.All);
-                    var hint = (suggestion is null ? string.Empty : $"did you mean '{suggestion}'? ") + "kinds: " + string.Join(", ", TargetKinds.All);
+                    var suggestion = Suggestions.Nearest(value, kinds);
+                    var hint = (suggestion is null ? string.Empty : $"did you mean '{suggestion}'? ") + "kinds: " + string.Join(", ", kinds);
                     Error(node, $"unknown kind '{shown}' {where}", hint);
                     return null;
                 }
@@ -706,6 +733,41 @@ internal sealed partial class ConfigReader
 
             case KeyFormat.Directory:
                 return s with { Value = Path.GetFullPath(value, _baseDirectory) };
+            case KeyFormat.ExistingDirectory:
+                {
+                    var path = Path.GetFullPath(value, _baseDirectory);
+                    if (!System.IO.Directory.Exists(path))
+                    {
+                        Error(node, $"'{key.Name}' {where}: directory not found: {(s.FromEnvironment ? shown : path)}", "paths are relative to the config file's directory");
+                        return null;
+                    }
+
+                    return s with { Value = path };
+                }
+
+            case KeyFormat.OneOf:
+                if (key.Values is { } allowed && !allowed.Contains(value, StringComparer.Ordinal))
+                {
+                    var suggestion = Suggestions.Nearest(value, allowed);
+                    Error(node, $"unknown {key.Name} \"{shown}\" {where}", (suggestion is null ? string.Empty : $"did you mean '{suggestion}'? ") + "write one of " + string.Join(", ", allowed));
+                    return null;
+                }
+
+                return s;
+            case KeyFormat.Store:
+                return CheckStore(key, s, where);
+            case KeyFormat.TemplateUrl:
+                {
+                    var filled = value.Replace("{port}", "1", StringComparison.Ordinal).Replace("{instance}", "1", StringComparison.Ordinal);
+                    if (!Uri.TryCreate(filled, UriKind.Absolute, out var ready) || (ready.Scheme != Uri.UriSchemeHttp && ready.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(ready.Host))
+                    {
+                        Error(node, $"'{key.Name}' {where} must be an absolute http:// or https:// URL (with {{port}} and {{instance}} where each instance differs), not \"{shown}\"", $"write {key.Name}: {key.Example}");
+                        return null;
+                    }
+
+                    return s;
+                }
+
             case KeyFormat.Condition:
                 return CheckCondition(s, where);
             case KeyFormat.Regex:
@@ -752,6 +814,109 @@ internal sealed partial class ConfigReader
             default:
                 return s;
         }
+    }
+
+    /// <summary><c>sqlite:PATH</c> (PATH made absolute) or <c>postgres:CONNSTRING</c>; messages never quote a connection string.</summary>
+    private LocatedString? CheckStore(ConfigKey key, LocatedString s, string where)
+    {
+        const string Sqlite = "sqlite:";
+        const string Postgres = "postgres:";
+        const string Hint = "write store: \"sqlite:./faultline.db\" (a file, relative to the config file) or store: \"postgres:Host=127.0.0.1;Database=faultline;Username=faultline;Password=${PGPASSWORD}\"";
+        var value = s.Value;
+        if (value.StartsWith(Sqlite, StringComparison.Ordinal))
+        {
+            var path = value[Sqlite.Length..];
+            if (path.Trim().Length == 0)
+            {
+                Error(s.Node, $"'{key.Name}' {where} names no file after sqlite:", Hint);
+                return null;
+            }
+
+            return s with { Value = Sqlite + Path.GetFullPath(path, _baseDirectory) };
+        }
+
+        if (value.StartsWith(Postgres, StringComparison.Ordinal))
+        {
+            var connection = value[Postgres.Length..];
+            if (connection.Trim().Length == 0 || connection.StartsWith("//", StringComparison.Ordinal) || !connection.Contains('=', StringComparison.Ordinal))
+            {
+                Error(s.Node, $"'{key.Name}' {where} needs a key=value connection string after postgres:", Hint);
+                return null;
+            }
+
+            return s;
+        }
+
+        var colon = value.IndexOf(':', StringComparison.Ordinal);
+        var scheme = colon > 0 ? value[..colon] : null;
+        string message;
+        if (scheme is not null && scheme.All(char.IsAsciiLetterOrDigit) && !s.FromEnvironment)
+        {
+            var suggestion = Suggestions.Nearest(scheme, ["sqlite", "postgres"]) ?? (scheme.StartsWith("postgres", StringComparison.OrdinalIgnoreCase) ? "postgres" : null);
+            message = $"unknown store \"{scheme}:\" for '{key.Name}' {where}" + (suggestion is null ? string.Empty : $" (did you mean {suggestion}:?)");
+        }
+        else
+        {
+            message = $"'{key.Name}' {where} must start with sqlite: or postgres:";
+        }
+
+        Error(s.Node, message, Hint);
+        return null;
+    }
+
+    private double? ReadNumber(ConfigKey key, YamlNode node, string where)
+    {
+        var s = Scalar(node, key, where);
+        if (s is null)
+        {
+            return null;
+        }
+
+        var range = $"{key.Minimum?.ToString(CultureInfo.InvariantCulture) ?? "any"}..{key.Maximum?.ToString(CultureInfo.InvariantCulture) ?? "any"}";
+        var share = key is { Minimum: 0, Maximum: 1 };
+        var text = s.Value.Trim();
+        if (text.EndsWith('%'))
+        {
+            Error(node, $"'{key.Name}' {where} must be a number in {range}, not a percentage (\"{s.Display}\")", share ? $"write the share as a fraction: {key.Name}: 0.8 means 80 %" : $"write {key.Name}: {key.Example}");
+            return null;
+        }
+
+        if (!double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
+        {
+            Error(node, $"'{key.Name}' {where} must be a number in {range}, not \"{s.Display}\"", $"write {key.Name}: {key.Example}");
+            return null;
+        }
+
+        if ((key.Minimum is { } min && number < min) || (key.Maximum is { } max && number > max))
+        {
+            var hint = share && number > 1 && number <= 100 && !s.FromEnvironment
+                ? $"a share is written as a fraction: {key.Name}: {(number / 100).ToString(CultureInfo.InvariantCulture)} means {text} %"
+                : $"write a number in {range}";
+            Error(node, $"'{key.Name}' {where} is {(s.FromEnvironment ? "out of range" : text)}; it must be in {range}", hint);
+            return null;
+        }
+
+        return number;
+    }
+
+    private DateTimeOffset? ReadTimestamp(ConfigKey key, YamlNode node, string where)
+    {
+        var s = Scalar(node, key, where);
+        if (s is null)
+        {
+            return null;
+        }
+
+        const string Hint = "write an ISO-8601 timestamp with Z or an offset, e.g. 2026-11-26T02:00:00Z or 2026-11-26T03:00:00+01:00";
+        if (!TimestampPattern().IsMatch(s.Value)
+            || !DateTimeOffset.TryParse(s.Value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var timestamp))
+        {
+            var noOffset = DateTime.TryParse(s.Value, CultureInfo.InvariantCulture, DateTimeStyles.None, out _) && !OffsetSuffix().IsMatch(s.Value);
+            Error(node, $"bad timestamp \"{s.Display}\" for '{key.Name}' {where}{(noOffset ? " (it has no offset: which time zone would it be?)" : string.Empty)}", Hint);
+            return null;
+        }
+
+        return timestamp;
     }
 
     private LocatedString? CheckCondition(LocatedString s, string where)
@@ -822,6 +987,12 @@ internal sealed partial class ConfigReader
     }
 
     private static int ToInt(long value) => (int)Math.Clamp(value, 1, int.MaxValue);
+
+    [GeneratedRegex(ConfigSchema.TimestampPattern, RegexOptions.CultureInvariant)]
+    private static partial Regex TimestampPattern();
+
+    [GeneratedRegex(@"(Z|[+-][0-9]{2}:?[0-9]{2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex OffsetSuffix();
 
     [GeneratedRegex(@"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$", RegexOptions.CultureInvariant)]
     private static partial Regex JsonNumber();

@@ -22,10 +22,15 @@ internal static class ConfigReference
             (ConfigKeys.Login, "`login` (websocket targets)"),
             (ConfigKeys.SecretDir, "`source: { dir }` (secret targets)"),
             (ConfigKeys.SecretRule, "`rules.NAME` (secret targets)"),
+            (ConfigKeys.Monitor, "`monitor`"),
+            (ConfigKeys.Maintenance, "`monitor.maintenance` (each entry)"),
+            (ConfigKeys.Alert, "Alert (each entry of `alerts`)"),
+            (ConfigKeys.Validation, "`validation`"),
+            (ConfigKeys.Category, "`validation.categories` (each entry)"),
         })
         {
             builder.Append('\n').Append("### ").Append(title).Append("\n\n");
-            var withKinds = scope == ConfigKeys.Target;
+            var withKinds = scope is ConfigKeys.Target or ConfigKeys.Alert;
             builder.Append(withKinds ? "| key | type | kinds | required | default | example | meaning |\n|---|---|---|---|---|---|---|\n"
                                      : "| key | type | required | default | example | meaning |\n|---|---|---|---|---|---|\n");
             foreach (var key in ConfigKeys.InScope(scope))
@@ -87,22 +92,34 @@ internal static class ConfigReference
                 KeyFormat.Directory => "directory path",
                 KeyFormat.Regex => "regex",
                 KeyFormat.Kind => "kind",
+                KeyFormat.OneOf => string.Join("/", key.Values ?? []),
+                KeyFormat.Store => "store",
+                KeyFormat.ExistingDirectory => "directory path",
+                KeyFormat.TemplateUrl => "URL template",
                 KeyFormat.TargetName => "name",
                 _ => "string",
             },
             KeyType.Boolean => "boolean",
             KeyType.Integer => "integer" + Range(),
-            KeyType.Duration => "duration",
+            KeyType.Number => "number" + Range(),
+            KeyType.Duration => key.MinimumDuration is { } shortest ? $"duration ≥ {Model.Durations.Format(shortest)}" : "duration",
+            KeyType.Timestamp => "timestamp",
             KeyType.StringList => key.Format switch
             {
                 KeyFormat.Condition => "list of conditions",
-                KeyFormat.TargetName => "list of target names",
+                KeyFormat.TargetName => key.Name == "alerts" ? "list of alert names" : "list of target names",
                 KeyFormat.EventName => "list of event names",
                 _ => key.Values is null ? "list of strings" : "list of " + string.Join("/", key.Values),
             },
             KeyType.StringMap => "map of strings",
             KeyType.Section => $"mapping ({key.Nested})",
-            KeyType.SectionList => "list of targets",
+            KeyType.SectionList => key.Nested switch
+            {
+                ConfigKeys.Alert => "list of alerts",
+                ConfigKeys.Maintenance => "list of windows",
+                ConfigKeys.Category => "list of categories",
+                _ => "list of targets",
+            },
             KeyType.SectionMap => "map of rules",
             KeyType.SecretSource => "`env` or `{ dir: PATH }`",
             KeyType.Json => "mapping (as JSON) or string",

@@ -12,6 +12,9 @@ public static class ConfigSchema
     /// <summary>Pattern of a duration string (or a value filled in from the environment).</summary>
     public const string DurationPattern = @"^(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ms|s|m|h|d)|.*\$\{.*)$";
 
+    /// <summary>Pattern of a timestamp: ISO-8601 with Z or an offset (the loader uses the same).</summary>
+    internal const string TimestampPattern = @"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?(Z|[+-][0-9]{2}:[0-9]{2})$";
+
     private const string InterpolatedPattern = @"\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}";
 
     private static readonly JsonSerializerOptions Options = new()
@@ -41,7 +44,11 @@ public static class ConfigSchema
             },
         };
 
-        foreach (var scope in new[] { ConfigKeys.Defaults, ConfigKeys.Target, ConfigKeys.Tls, ConfigKeys.Login, ConfigKeys.SecretDir, ConfigKeys.SecretRule })
+        foreach (var scope in new[]
+        {
+            ConfigKeys.Defaults, ConfigKeys.Target, ConfigKeys.Tls, ConfigKeys.Login, ConfigKeys.SecretDir, ConfigKeys.SecretRule,
+            ConfigKeys.Monitor, ConfigKeys.Maintenance, ConfigKeys.Alert, ConfigKeys.Validation, ConfigKeys.Category,
+        })
         {
             defs[DefName(scope)] = SectionSchema(scope);
         }
@@ -91,9 +98,15 @@ public static class ConfigSchema
             section["required"] = new JsonArray(required);
         }
 
-        if (scope == ConfigKeys.Target)
+        var kinds = scope switch
         {
-            section["allOf"] = new JsonArray(TargetKinds.All.Select(kind => (JsonNode?)KindRule(kind, keys)).ToArray());
+            ConfigKeys.Target => TargetKinds.All,
+            ConfigKeys.Alert => AlertKinds.All,
+            _ => null,
+        };
+        if (kinds is not null)
+        {
+            section["allOf"] = new JsonArray(kinds.Select(kind => (JsonNode?)KindRule(kind, keys)).ToArray());
         }
 
         return section;
@@ -126,7 +139,7 @@ public static class ConfigSchema
 
         foreach (var (requiredKind, anyOf) in ConfigKeys.RequiredAnyOf)
         {
-            if (string.Equals(requiredKind, kind, StringComparison.Ordinal))
+            if (keys[0].Scope == ConfigKeys.Target && string.Equals(requiredKind, kind, StringComparison.Ordinal))
             {
                 then["anyOf"] = new JsonArray(anyOf.Select(k => (JsonNode?)new JsonObject { ["required"] = new JsonArray(k) }).ToArray());
             }
@@ -184,8 +197,30 @@ public static class ConfigSchema
 
                 schema = OrInterpolated(integer);
                 break;
+            case KeyType.Number:
+                var number = new JsonObject { ["type"] = "number" };
+                if (key.Minimum is { } least)
+                {
+                    number["minimum"] = least;
+                }
+
+                if (key.Maximum is { } most)
+                {
+                    number["maximum"] = most;
+                }
+
+                schema = OrInterpolated(number);
+                break;
             case KeyType.Duration:
                 schema = new JsonObject { ["$ref"] = "#/$defs/duration" };
+                break;
+            case KeyType.Timestamp:
+                schema = new JsonObject
+                {
+                    ["anyOf"] = new JsonArray(
+                        new JsonObject { ["type"] = "string", ["format"] = "date-time", ["pattern"] = TimestampPattern },
+                        new JsonObject { ["$ref"] = "#/$defs/interpolated" }),
+                };
                 break;
             case KeyType.StringList:
                 schema = new JsonObject { ["type"] = "array", ["items"] = StringSchema(key) };
@@ -200,9 +235,13 @@ public static class ConfigSchema
                 schema = new JsonObject
                 {
                     ["type"] = "array",
-                    ["minItems"] = 1,
                     ["items"] = new JsonObject { ["$ref"] = "#/$defs/" + DefName(key.Nested!) },
                 };
+                if (key.Nested == ConfigKeys.Target)
+                {
+                    schema["minItems"] = 1;
+                }
+
                 break;
             case KeyType.SectionMap:
                 schema = new JsonObject
@@ -258,8 +297,11 @@ public static class ConfigSchema
             case KeyFormat.TargetName:
                 schema["pattern"] = "^[A-Za-z0-9._/-]+$";
                 break;
-            case KeyFormat.HttpUrl:
+            case KeyFormat.HttpUrl or KeyFormat.TemplateUrl:
                 schema["pattern"] = @"^(https?://|\$\{)";
+                break;
+            case KeyFormat.Store:
+                schema["pattern"] = @"^(sqlite:.+|postgres:.*=.*|\$\{.*)$";
                 break;
             case KeyFormat.TargetUrl:
                 schema["pattern"] = @"^(https?://|wss?://|\$\{)";
@@ -287,6 +329,7 @@ public static class ConfigSchema
         {
             KeyType.Boolean when bool.TryParse(text, out var b) => JsonValue.Create(b),
             KeyType.Integer when int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var i) => JsonValue.Create(i),
+            KeyType.Number when double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n) => JsonValue.Create(n),
             KeyType.Duration when Durations.TryParse(text, out _) => JsonValue.Create(text),
             KeyType.String or KeyType.SecretSource when text.All(char.IsAsciiLetterOrDigit) => JsonValue.Create(text),
             _ => null,

@@ -75,6 +75,44 @@ public class ConfigSchemaTests
         Assert.Equal(JsonValueKind.False, tcp.GetProperty("then").GetProperty("properties").GetProperty("url").ValueKind);
     }
 
+    [Fact]
+    public void Generate_AlertSchema_HasPerKindRules()
+    {
+        using var schema = JsonDocument.Parse(ConfigSchema.Generate());
+        var defs = schema.RootElement.GetProperty("$defs");
+        var alert = defs.GetProperty("alert");
+
+        Assert.Equal(AlertKinds.All, alert.GetProperty("properties").GetProperty("kind").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["name", "kind"], alert.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+        var rules = alert.GetProperty("allOf").EnumerateArray().ToDictionary(r => r.GetProperty("if").GetProperty("properties").GetProperty("kind").GetProperty("const").GetString()!);
+        Assert.Equal(["url"], rules["webhook"].GetProperty("then").GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["run"], rules["command"].GetProperty("then").GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+        var log = rules["log"].GetProperty("then").GetProperty("properties");
+        Assert.Equal(JsonValueKind.False, log.GetProperty("url").ValueKind);
+        Assert.Equal(JsonValueKind.False, log.GetProperty("run").ValueKind);
+        Assert.Equal("array", schema.RootElement.GetProperty("properties").GetProperty("alerts").GetProperty("type").GetString());
+        Assert.False(schema.RootElement.GetProperty("properties").GetProperty("alerts").TryGetProperty("minItems", out _));
+    }
+
+    [Fact]
+    public void Generate_NewSections_DescribeNumbersTimestampsAndLoadKinds()
+    {
+        using var schema = JsonDocument.Parse(ConfigSchema.Generate());
+        var defs = schema.RootElement.GetProperty("$defs");
+
+        var rate = defs.GetProperty("validation").GetProperty("properties").GetProperty("minPassRate").GetProperty("anyOf")[0];
+        Assert.Equal(("number", 0, 1), (rate.GetProperty("type").GetString(), rate.GetProperty("minimum").GetInt32(), rate.GetProperty("maximum").GetInt32()));
+        var from = defs.GetProperty("maintenance").GetProperty("properties").GetProperty("from").GetProperty("anyOf")[0];
+        Assert.Equal("date-time", from.GetProperty("format").GetString());
+        Assert.Matches(from.GetProperty("pattern").GetString()!, "2026-11-26T02:00:00Z");
+        Assert.DoesNotMatch(from.GetProperty("pattern").GetString()!, "2026-11-26T02:00:00");
+        var rules = defs.GetProperty("target").GetProperty("allOf").EnumerateArray().ToDictionary(r => r.GetProperty("if").GetProperty("properties").GetProperty("kind").GetProperty("const").GetString()!);
+        Assert.Equal(["of"], rules["concurrency"].GetProperty("then").GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["run", "readyUrl"], rules["startup"].GetProperty("then").GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(JsonValueKind.False, rules["http"].GetProperty("then").GetProperty("properties").GetProperty("readyUrl").ValueKind);
+        Assert.Matches(defs.GetProperty("monitor").GetProperty("properties").GetProperty("store").GetProperty("pattern").GetString()!, "sqlite:./faultline.db");
+    }
+
     [Theory]
     [InlineData("250ms", true)]
     [InlineData("2s", true)]
