@@ -7,6 +7,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Faultline.Lab.Relay;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -900,7 +901,7 @@ public sealed class LabStack : IAsyncDisposable
             "--link", Link("cache", "relay-cache", "redis"),
             "--link", Link("upstream", "relay-upstream", "app"),
         ];
-        await LabProcesses.StartDetachedAsync(command, new Dictionary<string, string>(), Directory, RelayLogFile, RelayPidFile, cancellationToken).ConfigureAwait(false);
+        await LabProcesses.StartDetachedAsync(command, RelayDaemon.ProcessEnvironment, Directory, RelayLogFile, RelayPidFile, cancellationToken).ConfigureAwait(false);
         var watch = Stopwatch.StartNew();
         while (!await RelayAnswersAsync(cancellationToken).ConfigureAwait(false))
         {
