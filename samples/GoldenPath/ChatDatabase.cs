@@ -56,6 +56,39 @@ internal sealed class ChatDatabase(NpgsqlDataSource dataSource, TimeProvider tim
         await command.ExecuteScalarAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Opens <paramref name="count"/> connections together and returns them to the pool, where they stay
+    /// open for the requests to come (a pool warmed at startup). When one cannot be opened, the pool is
+    /// cleared before the error goes up, so a failed attempt holds no connection slot.
+    /// </summary>
+    public async Task WarmUpAsync(int count, CancellationToken cancellationToken)
+    {
+        var opening = Enumerable.Range(0, count).Select(_ => dataSource.OpenConnectionAsync(cancellationToken).AsTask()).ToList();
+        try
+        {
+            await Task.WhenAll(opening);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
+        {
+            await DisposeOpenedAsync(opening);
+            dataSource.Clear();
+            throw;
+        }
+
+        await DisposeOpenedAsync(opening);
+    }
+
+    private static async Task DisposeOpenedAsync(List<Task<NpgsqlConnection>> opening)
+    {
+        foreach (var task in opening)
+        {
+            if (task.IsCompletedSuccessfully)
+            {
+                await task.Result.DisposeAsync();
+            }
+        }
+    }
+
     /// <summary>Creates the schema; safe to run any number of times and from several instances at once.</summary>
     public async Task CreateSchemaAsync(CancellationToken cancellationToken)
     {

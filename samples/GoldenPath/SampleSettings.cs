@@ -21,6 +21,10 @@ internal sealed class SampleSettings
     public const string DemoUsernameKey = "Demo:Username";
     public const string DemoPasswordKey = "Demo:Password";
     public const string DefaultDemoUsername = "demo";
+    public const string WarmUpConnectionsKey = "Database:WarmUpConnections";
+
+    /// <summary>The most connections <see cref="WarmUpConnectionsKey"/> may ask for.</summary>
+    public const int MaxWarmUpConnections = 100;
 
     /// <summary>HS256 needs a key of at least 256 bits.</summary>
     public const int MinimumJwtSecretLength = 32;
@@ -44,6 +48,9 @@ internal sealed class SampleSettings
 
     /// <summary>The user the database phase creates or updates (e.g. for <c>faultline check</c>'s login step); null when <c>Demo:Password</c> is not set.</summary>
     public (string Username, string Password)? DemoUser => Current.DemoUser;
+
+    /// <summary>Connections the database phase opens at once and keeps in the pool (<c>Database:WarmUpConnections</c>, default 0).</summary>
+    public int WarmUpConnections => Current.WarmUpConnections;
 
     /// <summary>The JWT signing key, or null before the configuration phase (tokens then fail validation).</summary>
     public SymmetricSecurityKey? SigningKey => _loaded?.SigningKey;
@@ -109,13 +116,22 @@ internal sealed class SampleSettings
             demoUser = (demoUsername, demoPassword);
         }
 
+        var warmUp = 0;
+        var warmUpText = configuration[WarmUpConnectionsKey];
+        if (!string.IsNullOrWhiteSpace(warmUpText)
+            && (!int.TryParse(warmUpText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out warmUp) || warmUp > MaxWarmUpConnections))
+        {
+            throw Fail(ErrorKind.ConfigInvalid, $"{WarmUpConnectionsKey} must be a whole number from 0 to {MaxWarmUpConnections}");
+        }
+
         _loaded = new Loaded(
             postgres.ConnectionString,
             string.IsNullOrWhiteSpace(redisText) ? null : redisText.Trim(),
             redis,
             redisProblem,
             new SymmetricSecurityKey(Encoding.UTF8.GetBytes(jwtSecret)),
-            demoUser);
+            demoUser,
+            warmUp);
     }
 
     private static string Required(IConfiguration configuration, string key, string what)
@@ -139,7 +155,7 @@ internal sealed class SampleSettings
     private static ProbeException Fail(ErrorKind kind, string message) =>
         new(new ProbeError(kind, message) { Phase = "config" });
 
-    private sealed record Loaded(string Postgres, string? RedisText, ConfigurationOptions? Redis, string? RedisProblem, SymmetricSecurityKey SigningKey, (string Username, string Password)? DemoUser);
+    private sealed record Loaded(string Postgres, string? RedisText, ConfigurationOptions? Redis, string? RedisProblem, SymmetricSecurityKey SigningKey, (string Username, string Password)? DemoUser, int WarmUpConnections);
 
     /// <summary>A data source over the checked connection string.</summary>
     public NpgsqlDataSource CreateDataSource(ILoggerFactory loggerFactory)

@@ -2,6 +2,7 @@ using Faultline.AspNetCore;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Faultline.Probes.Postgres;
 using Npgsql;
 
 namespace GoldenPath;
@@ -82,6 +83,12 @@ internal static partial class StartupPhases
             cancellationToken);
 
         var database = context.Services.GetRequiredService<ChatDatabase>();
+        if (settings.WarmUpConnections > 0)
+        {
+            await WarmUpAsync(database, settings, cancellationToken);
+            LogWarmedUp(context.Logger, settings.WarmUpConnections);
+        }
+
         try
         {
             await database.CreateSchemaAsync(cancellationToken);
@@ -102,6 +109,29 @@ internal static partial class StartupPhases
         }
 
         LogSchemaReady(context.Logger, context.Attempt);
+    }
+
+    /// <summary>Opens the warm-up connections; a refusal (no slot left, auth, ...) becomes the typed error the postgres probe would report.</summary>
+    private static async Task WarmUpAsync(ChatDatabase database, SampleSettings settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await database.WarmUpAsync(settings.WarmUpConnections, cancellationToken);
+        }
+        catch (NpgsqlException ex)
+        {
+            var connection = new NpgsqlConnectionStringBuilder(settings.PostgresConnectionString);
+            var endpoint = $"{connection.Host}:{connection.Port}";
+            var error = ex is PostgresException server
+                ? PostgresErrors.FromServer(server, endpoint, "connect", connection.Username, connection.Database)
+                : PostgresErrors.Describe(ex, endpoint, "connect", connection.Username, connection.Database);
+            if (error is null)
+            {
+                throw;
+            }
+
+            throw new ProbeException(error with { Message = $"warming up {settings.WarmUpConnections} pooled connections: {error.Message}" });
+        }
     }
 
     /// <summary>Connects to Redis (optional: a failure leaves the service degraded, answers uncached).</summary>
@@ -167,6 +197,9 @@ internal static partial class StartupPhases
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "PostgreSQL reachable and schema ready (attempt {Attempt})")]
     private static partial void LogSchemaReady(ILogger logger, int attempt);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Connection pool warmed up: {Count} connections open")]
+    private static partial void LogWarmedUp(ILogger logger, int count);
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Demo user {Username} created or updated")]
     private static partial void LogDemoUser(ILogger logger, string username);

@@ -3,7 +3,7 @@ using Faultline.Probes.Probes;
 
 namespace Faultline.Probes;
 
-/// <summary>The probes this assembly provides: http, tls, dns, tcp, secret, websocket, remote.</summary>
+/// <summary>The probes this assembly provides: http, tls, dns, tcp, secret, websocket, remote, startup.</summary>
 public static class BuiltInProbes
 {
     /// <summary>New instances of every built-in probe (they are stateless and thread-safe).</summary>
@@ -16,5 +16,6 @@ public static class BuiltInProbes
         new SecretProbe(),
         new WebSocketProbe(),
         new RemoteProbe(),
+        new StartupProbe(),
     ];
 }

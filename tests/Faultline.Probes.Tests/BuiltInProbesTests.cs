@@ -9,6 +9,6 @@ public sealed class BuiltInProbesTests
     {
         var kinds = BuiltInProbes.Create().Select(p => p.Kind).ToList();
 
-        Assert.Equal([TargetKinds.Http, TargetKinds.Tls, TargetKinds.Dns, TargetKinds.Tcp, TargetKinds.Secret, TargetKinds.WebSocket, TargetKinds.Remote], kinds);
+        Assert.Equal([TargetKinds.Http, TargetKinds.Tls, TargetKinds.Dns, TargetKinds.Tcp, TargetKinds.Secret, TargetKinds.WebSocket, TargetKinds.Remote, TargetKinds.Startup], kinds);
     }
 }

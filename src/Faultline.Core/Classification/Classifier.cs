@@ -13,8 +13,9 @@ public static class Classifier
 {
     /// <summary>Classify a target whose status is fail or warn.</summary>
     /// <remarks>
-    /// A probe error decides first (the error table); otherwise the failed conditions (HTTP
-    /// response rules and placeholder rules); otherwise the observation's warnings.
+    /// A probe error decides first (the error table); then a load check's failure groups (the most
+    /// frequent group's layer); otherwise the failed conditions (HTTP response rules and placeholder
+    /// rules); otherwise the observation's warnings.
     /// </remarks>
     public static Model.Classification Classify(TargetSpec target, Observation observation, IReadOnlyList<ConditionResult> conditions)
     {
@@ -27,6 +28,10 @@ public static class Classifier
         if (observation.Error is { } error)
         {
             verdict = ErrorRules.Classify(facts, error);
+        }
+        else if (observation.Load is { } load)
+        {
+            verdict = LoadRules.Classify(load, conditions.Where(c => !c.Ok).ToList());
         }
         else if (conditions.Where(c => !c.Ok).ToList() is { Count: > 0 } failed)
         {

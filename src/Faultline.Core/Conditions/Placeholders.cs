@@ -79,7 +79,33 @@ internal static class Placeholders
         new("IP", PlaceholderType.Text, PlaceholderArgument.None, false, true,
             "The first address the host resolved to.",
             (input, _) => input.Observation.Addresses.Count > 0 ? new TextValue(input.Observation.Addresses[0]) : new MissingValue("(no address)")),
+        new("SUCCESS_RATE", PlaceholderType.Number, PlaceholderArgument.None, false, false,
+            "Load checks: the share of attempts that succeeded, a number from 0 to 1 ([SUCCESS_RATE] >= 0.95).",
+            (input, _) => input.Observation.Load is { } load ? new NumberValue(Math.Round(load.SuccessRate, 4)) : NotLoad()),
+        new("P95", PlaceholderType.Duration, PlaceholderArgument.None, false, false,
+            "Load checks: the 95th percentile (nearest rank) of the successful attempts' latency (startup: time to ready).",
+            (input, _) => LoadLatency(input, l => l.P95Ms)),
+        new("MAX", PlaceholderType.Duration, PlaceholderArgument.None, false, false,
+            "Load checks: the slowest successful attempt's latency (startup: time to ready).",
+            (input, _) => LoadLatency(input, l => l.MaxMs)),
+        new("FAILURES", PlaceholderType.Number, PlaceholderArgument.None, false, false,
+            "Load checks: how many attempts failed.",
+            (input, _) => input.Observation.Load is { } load ? new NumberValue(load.Failures) : NotLoad()),
     ];
+
+    private static MissingValue NotLoad() => new("(not a load check)");
+
+    private static ActualValue LoadLatency(EvaluationInput input, Func<LoadObservation, double?> read)
+    {
+        if (input.Observation.Load is not { } load)
+        {
+            return NotLoad();
+        }
+
+        return read(load) is { } ms
+            ? new DurationValue(TimeSpan.FromMilliseconds(ms))
+            : new MissingValue(load.Attempts == 0 ? "(no attempt ran)" : "(no attempt succeeded)");
+    }
 
     public static PlaceholderInfo? Find(string name)
     {

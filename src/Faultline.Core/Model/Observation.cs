@@ -43,6 +43,9 @@ public sealed record Observation
     /// <summary>What a service reported about itself (its <c>/health/infrastructure</c> or its termination message).</summary>
     public RemoteObservation? Remote { get; init; }
 
+    /// <summary>What a load check (<c>concurrency</c>, <c>startup</c>) saw: its attempts, aggregated.</summary>
+    public LoadObservation? Load { get; init; }
+
     /// <summary>
     /// Dependencies as the probed service sees them from inside. The runner turns each into a result of its
     /// own, named <c>&lt;target&gt;/&lt;component&gt;</c> and marked <see cref="Vantage.Inside"/>.

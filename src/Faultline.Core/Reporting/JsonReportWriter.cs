@@ -355,6 +355,11 @@ public sealed class JsonReportWriter : IReportWriter
             w.WriteEndObject();
         }
 
+        if (o.Load is { } load)
+        {
+            WriteLoad(w, load);
+        }
+
         if (o.Components.Count > 0)
         {
             w.WriteStartArray("components");
@@ -453,6 +458,67 @@ public sealed class JsonReportWriter : IReportWriter
         {
             w.WriteNull(name);
         }
+    }
+
+    private static void WriteLoad(Utf8JsonWriter w, LoadObservation load)
+    {
+        w.WriteStartObject("load");
+        w.WriteString("attemptKind", load.AttemptKind);
+        w.WriteNumber("attempts", load.Attempts);
+        w.WriteNumber("successes", load.Successes);
+        w.WriteNumber("failures", load.Failures);
+        w.WriteNumber("successRate", Math.Round(load.SuccessRate, 4));
+        WriteNullableNumber(w, "p50Ms", load.P50Ms);
+        WriteNullableNumber(w, "p95Ms", load.P95Ms);
+        WriteNullableNumber(w, "maxMs", load.MaxMs);
+        w.WriteStartArray("failureGroups");
+        foreach (var g in load.FailureGroups)
+        {
+            w.WriteStartObject();
+            w.WriteString("layer", g.Layer.Wire());
+            w.WriteString("side", g.Side.Wire());
+            w.WriteString("errorKind", g.ErrorKind);
+            w.WriteNumber("count", g.Count);
+            w.WriteString("example", g.Example);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        if (load.Instances.Count > 0)
+        {
+            w.WriteStartArray("instances");
+            foreach (var i in load.Instances)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("instance", i.Instance);
+                w.WriteNumber("port", i.Port);
+                w.WriteBoolean("ready", i.Ready);
+                WriteNullableNumber(w, "readyMs", i.ReadyMs);
+                WriteNullableNumber(w, "exitCode", i.ExitCode);
+                WriteNullableString(w, "problem", i.Problem);
+                if (i.Termination is { } t)
+                {
+                    w.WriteStartObject("termination");
+                    WriteNullableString(w, "phase", t.Phase);
+                    WriteNullableString(w, "layer", t.Layer?.Wire());
+                    WriteNullableString(w, "side", t.Side?.Wire());
+                    WriteNullableString(w, "errorKind", t.ErrorKind);
+                    WriteNullableString(w, "message", t.Message);
+                    w.WriteEndObject();
+                }
+                else
+                {
+                    w.WriteNull("termination");
+                }
+
+                WriteNullableString(w, "stderrTail", i.StderrTail);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
     }
 
     private static void WriteNullableNumber(Utf8JsonWriter w, string name, double? value)

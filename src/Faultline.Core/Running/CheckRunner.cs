@@ -61,7 +61,12 @@ public sealed partial class CheckRunner
             return target.Conditions;
         }
 
-        return target.Kind == TargetKinds.Http ? ["[STATUS] < 400"] : [];
+        return target.Kind switch
+        {
+            TargetKinds.Http => ["[STATUS] < 400"],
+            TargetKinds.Concurrency or TargetKinds.Startup => [LoadChecks.DefaultCondition],
+            _ => [],
+        };
     }
 
     public async Task<Report> RunAsync(FaultlineConfig config, CheckOptions? options = null, CancellationToken cancellationToken = default)
@@ -104,8 +109,16 @@ public sealed partial class CheckRunner
 
     private async Task<IReadOnlyList<TargetResult>> RunTargetAsync(FaultlineConfig config, TargetSpec target, CheckOptions options, SecretRedactor redactor, CancellationToken callerToken)
     {
-        var timeout = target.Timeout ?? config.Defaults.Timeout;
-        var observation = await ObserveAsync(config, target, timeout, options, redactor, callerToken).ConfigureAwait(false);
+        var timeout = LoadChecks.TimeoutOf(target, config.Defaults);
+        if (target.Kind == TargetKinds.Startup && target.WorkingDir is null)
+        {
+            // A startup command runs where the config file is, unless the target says otherwise.
+            target = target with { WorkingDir = config.BaseDirectory };
+        }
+
+        var observation = target.Kind == TargetKinds.Concurrency
+            ? await ObserveConcurrencyAsync(config, target, options, redactor, callerToken).ConfigureAwait(false)
+            : await ObserveAsync(config, target, timeout, options, redactor, callerToken).ConfigureAwait(false);
         var conditions = EvaluateConditions(target, observation);
 
         var status = observation.Error is not null || conditions.Any(c => !c.Ok)
@@ -249,6 +262,35 @@ public sealed partial class CheckRunner
         }
     }
 
+    /// <summary>A concurrency target: the <c>of</c> target's probe, <c>parallel</c> times at once, each attempt judged as that target.</summary>
+    private async Task<Observation> ObserveConcurrencyAsync(FaultlineConfig config, TargetSpec target, CheckOptions options, SecretRedactor redactor, CancellationToken callerToken)
+    {
+        var started = _time.GetTimestamp();
+        var of = config.Targets.FirstOrDefault(t => string.Equals(t.Name, target.Of, StringComparison.Ordinal));
+        if (of is null)
+        {
+            return Failed(target, started, new ProbeError(ErrorKind.ConfigInvalid, $"of: '{target.Of}' names no target of this config"));
+        }
+
+        if (LoadChecks.IsLoadKind(of.Kind))
+        {
+            return Failed(target, started, new ProbeError(ErrorKind.ConfigInvalid, $"of: '{of.Name}' is a {of.Kind} target; a concurrency target runs a probe target (http, postgres, ...)"));
+        }
+
+        var timeout = LoadChecks.TimeoutOf(of, config.Defaults);
+        LogLoadStarted(_logger, target.Name, target.Parallel, of.Name);
+        var run = new ConcurrencyRun(_time);
+        return await run.RunAsync(
+            target,
+            of,
+            async token =>
+            {
+                var observation = await ObserveAsync(config, of, timeout, options, redactor, token).ConfigureAwait(false);
+                return new ConcurrencyAttempt(observation, EvaluateConditions(of, observation));
+            },
+            callerToken).ConfigureAwait(false);
+    }
+
     private Observation Failed(TargetSpec target, long started, ProbeError error) => new()
     {
         Target = target.Url ?? (target.Host is { } host ? (target.Port is { } port ? $"{host}:{port}" : host) : $"{target.Kind} target {target.Name}"),
@@ -315,6 +357,18 @@ public sealed partial class CheckRunner
                 }
                 : null,
             Components = observation.Components.Select(c => c with { Message = redactor.RedactNullable(c.Message) }).ToList(),
+            Load = observation.Load is { } load
+                ? load with
+                {
+                    FailureGroups = load.FailureGroups.Select(g => g with { Example = redactor.Redact(g.Example), Remedy = redactor.RedactNullable(g.Remedy) }).ToList(),
+                    Instances = load.Instances.Select(i => i with
+                    {
+                        StderrTail = redactor.RedactNullable(i.StderrTail),
+                        Problem = redactor.RedactNullable(i.Problem),
+                        Termination = i.Termination is { } t ? t with { Message = redactor.RedactNullable(t.Message) } : null,
+                    }).ToList(),
+                }
+                : null,
             Http = observation.Http is { } h
                 ? h with
                 {
@@ -331,6 +385,9 @@ public sealed partial class CheckRunner
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "probe for target {Target} ignored its deadline; its late outcome: {Outcome}")]
     private static partial void LogProbeAbandoned(ILogger logger, string target, string outcome);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "load target {Target}: {Parallel} probes of {Of} at once")]
+    private static partial void LogLoadStarted(ILogger logger, string target, int parallel, string of);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "probe for target {Target} crashed")]
     private static partial void LogProbeCrashed(ILogger logger, Exception exception, string target);
