@@ -27,6 +27,9 @@ public static class ScenarioLoader
     /// <summary>The file the runner checks with, beside the scenarios: <c>check.yaml</c> is not a scenario.</summary>
     public const string CheckFileName = "check.yaml";
 
+    /// <summary>The lab's <c>faultline validate</c> config, beside the scenarios: <c>validate.yaml</c> is not a scenario either.</summary>
+    public const string ValidateFileName = "validate.yaml";
+
     private static readonly string[] TopKeys = ["name", "description", "faults", "settle", "expect"];
     private static readonly string[] ActionKeys = ["stop", "cert", "dns", "secret", "postgres", "app"];
     private static readonly string[] SettleKeys = ["until", "delay", "timeout"];
@@ -67,7 +70,8 @@ public static class ScenarioLoader
 
         var files = Directory.EnumerateFiles(directory)
             .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
-            .Where(f => !string.Equals(Path.GetFileName(f), CheckFileName, StringComparison.OrdinalIgnoreCase))
+            .Where(f => !string.Equals(Path.GetFileName(f), CheckFileName, StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(Path.GetFileName(f), ValidateFileName, StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal)
             .ToList();
 

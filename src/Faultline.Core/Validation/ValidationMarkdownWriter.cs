@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text;
+using Faultline.Core.Model;
+using Faultline.Core.Reporting;
+
+namespace Faultline.Core.Validation;
+
+/// <summary>Markdown for a CI step summary or an incident ticket: the verdict line, a categories table, a targets table, the sign-off with its reasons.</summary>
+internal sealed class ValidationMarkdownWriter : IValidationWriter
+{
+    public string Format => ReportWriters.Markdown;
+
+    public void Write(ValidationResult validation, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(validation);
+        ArgumentNullException.ThrowIfNull(output);
+        var v = validation;
+
+        var md = new StringBuilder();
+        md.Append("## Faultline validate: ").AppendLine(Inline(ValidationText.Verdict(v))).AppendLine();
+        var context = new List<string>();
+        if (v.LastReport.Environment is { } environment)
+        {
+            context.Add($"environment `{Code(environment)}`");
+        }
+
+        context.Add("last run started " + v.LastReport.StartedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture));
+        if (v.BaselineSource is { } baseline)
+        {
+            context.Add($"baseline `{Code(Path.GetFileName(baseline))}`");
+        }
+
+        md.AppendLine(string.Join(" · ", context)).AppendLine();
+
+        md.AppendLine("### Categories").AppendLine();
+        md.AppendLine("| category | critical | passed | pass rate | needs | met |");
+        md.AppendLine("|---|---|---|---|---|---|");
+        foreach (var c in v.Categories)
+        {
+            var met = c.Met ? "yes" : "**no**";
+            if (c.Note is { } note)
+            {
+                met += " — " + Inline(note);
+            }
+
+            md.Append("| ").Append(Inline(c.Name))
+                .Append(" | ").Append(c.Critical ? "yes" : "no")
+                .Append(" | ").Append(ValidationText.Fraction(c))
+                .Append(" | ").Append(ValidationText.Rate(c.PassRate))
+                .Append(" | ").Append(Validator.Percent(c.MinPassRate))
+                .Append(" | ").Append(met)
+                .AppendLine(" |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("### Targets").AppendLine();
+        var withBaseline = v.Targets.Any(t => t.Baseline is not null);
+        md.AppendLine(withBaseline ? "| target | category | outcome | baseline | runs | last failure |" : "| target | category | outcome | runs | last failure |");
+        md.AppendLine(withBaseline ? "|---|---|---|---|---|---|" : "|---|---|---|---|---|");
+        foreach (var t in v.Targets)
+        {
+            var outcome = t.Outcome == TargetOutcome.Passing ? "passing" : $"**{t.Outcome.Wire()}**";
+            md.Append("| ").Append(Inline(t.Name))
+                .Append(" | ").Append(Inline(t.Category))
+                .Append(" | ").Append(outcome);
+            if (withBaseline)
+            {
+                md.Append(" | ").Append(t.Baseline?.Wire() ?? string.Empty);
+            }
+
+            md.Append(" | ").Append(string.Join(", ", t.Runs.Select(r => r.Status.Wire())))
+                .Append(" | ").Append(Inline(ReportText.Truncate(ValidationText.LastFailure(t), 160)))
+                .AppendLine(" |");
+        }
+
+        md.AppendLine();
+        md.Append("### Sign-off: ").AppendLine(v.Signoff.Status == SignoffStatus.Approved ? "approved" : "requires attention").AppendLine();
+        if (v.Signoff.Reasons.Count == 0)
+        {
+            md.AppendLine("Every critical category met its minimum and the overall pass rate reached " + Validator.Percent(v.MinPassRate) + ".");
+        }
+        else
+        {
+            foreach (var reason in v.Signoff.Reasons)
+            {
+                md.Append("- ").AppendLine(Inline(reason));
+            }
+        }
+
+        output.Write(md.ToString());
+    }
+
+    /// <summary>One line, Markdown/HTML control characters escaped so evidence shows as text.</summary>
+    private static string Inline(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (var c in ReportText.OneLine(text))
+        {
+            switch (c)
+            {
+                case '<':
+                    builder.Append("&lt;");
+                    break;
+                case '>':
+                    builder.Append("&gt;");
+                    break;
+                case '|' or '*' or '_' or '`' or '[' or ']' or '\\':
+                    builder.Append('\\').Append(c);
+                    break;
+                default:
+                    builder.Append(c);
+                    break;
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static string Code(string text) => text.Replace("`", "'", StringComparison.Ordinal);
+}
