@@ -12,6 +12,8 @@ internal static class Program
         new("Faultline — is it the infrastructure or the application? Probes a stack layer by layer (DNS, network, TLS, load balancer, application, database, cache, secrets) and names the failing layer with evidence.")
         {
             CheckCommand.Create(output, error),
+            ValidateCommand.Create(output, error),
+            MonitorCommand.Create(output, error),
             SchemaCommand.Create(output),
             LabCommand.Create(output, error),
         };

@@ -1,0 +1,118 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Faultline.Monitor.Engine;
+
+/// <summary>
+/// Watches a config file: a <see cref="FileSystemWatcher"/> on its directory (editors replace files by
+/// rename, so the directory is watched), and a periodic check of the file's write time and length as a
+/// fallback where file events are not delivered (network mounts, some containers). Changes that
+/// arrive together are debounced into one call of the callback, which never runs twice at once.
+/// </summary>
+public sealed partial class ConfigWatcher : IAsyncDisposable
+{
+    /// <summary>How often the fallback compares the file's write time.</summary>
+    public static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(2);
+
+    /// <summary>Quiet time after a change before the file is read (an editor writes in several steps).</summary>
+    public static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(300);
+
+    private readonly string _path;
+    private readonly Func<CancellationToken, Task> _onChange;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly FileSystemWatcher? _watcher;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly Task _loop;
+    private (DateTime Written, long Length) _seen;
+
+    /// <summary>Starts watching; <paramref name="onChange"/> runs after each change, on a background task.</summary>
+    public ConfigWatcher(string path, Func<CancellationToken, Task> onChange, TimeProvider time, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(onChange);
+        ArgumentNullException.ThrowIfNull(time);
+        _path = Path.GetFullPath(path);
+        _onChange = onChange;
+        _time = time;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Faultline.Monitor.Config");
+        _seen = Stamp();
+        try
+        {
+            _watcher = new FileSystemWatcher(Path.GetDirectoryName(_path)!, Path.GetFileName(_path))
+            {
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
+            };
+            _watcher.Changed += OnEvent;
+            _watcher.Created += OnEvent;
+            _watcher.Renamed += OnEvent;
+            _watcher.EnableRaisingEvents = true;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
+        {
+            LogNoWatcher(_logger, ex);
+            _watcher?.Dispose();
+            _watcher = null;
+        }
+
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _watcher?.Dispose();
+        await _loop.ConfigureAwait(false);
+        _stop.Dispose();
+        _signal.Dispose();
+    }
+
+    private void OnEvent(object sender, FileSystemEventArgs e) => _signal.Release();
+
+    private (DateTime, long) Stamp()
+    {
+        var info = new FileInfo(_path);
+        return info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, -1);
+    }
+
+    private async Task LoopAsync()
+    {
+        var token = _stop.Token;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                var signalled = await _signal.WaitAsync(PollEvery, token).ConfigureAwait(false);
+                var stamp = Stamp();
+                if (!signalled && stamp == _seen)
+                {
+                    continue;
+                }
+
+                // Let the writer finish, and swallow the burst of events one save produces.
+                await Task.Delay(Debounce, _time, token).ConfigureAwait(false);
+                while (_signal.CurrentCount > 0)
+                {
+                    await _signal.WaitAsync(token).ConfigureAwait(false);
+                }
+
+                stamp = Stamp();
+                if (stamp == _seen)
+                {
+                    continue;
+                }
+
+                _seen = stamp;
+                await _onChange(token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+    }
+
+    [LoggerMessage(EventId = 420, Level = LogLevel.Warning, Message = "config file events unavailable; checking the file every 2 s instead")]
+    private static partial void LogNoWatcher(ILogger logger, Exception exception);
+}

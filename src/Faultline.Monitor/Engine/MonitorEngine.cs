@@ -1,0 +1,1066 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Faultline.Core.Config;
+using Faultline.Core.Model;
+using Faultline.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Faultline.Monitor.Engine;
+
+/// <summary>
+/// Probes every target on its own interval (with jitter, the first probes spread over the first
+/// interval, at most <c>defaults.concurrency</c> at once), runs each entity's state machine, opens and
+/// resolves incidents (attributing a child's failure to a failing parent it depends on), decides which
+/// alerts this replica sends, and writes every result to the history store.
+/// Everything it produces goes to the <see cref="IMonitorSink"/>, in order per target.
+/// </summary>
+public sealed partial class MonitorEngine : IAsyncDisposable
+{
+    /// <summary>How many recent results the percentiles are computed over.</summary>
+    public const int RecentResults = 100;
+
+    /// <summary>How often retention and hourly rollups run.</summary>
+    public static readonly TimeSpan RetentionEvery = TimeSpan.FromHours(1);
+
+    private const int WriteBatch = 1000;
+
+    private readonly ProbeFunction _probe;
+    private readonly IHistoryStore? _store;
+    private readonly IMonitorSink _sink;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly Dictionary<string, TargetTracker> _trackers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ScheduledTarget> _scheduled = new(StringComparer.Ordinal);
+    private readonly List<Task> _loops = [];
+    private readonly Channel<StoredResult> _writes = Channel.CreateUnbounded<StoredResult>(new UnboundedChannelOptions { SingleReader = true });
+    private FaultlineConfig _config;
+    private SemaphoreSlim _gate;
+    private CancellationToken _running;
+    private bool _started;
+    private volatile bool _ready;
+    private long _nextLocalIncident;
+    private IAlertLease? _lease;
+    private DateTimeOffset _nextLeaseAttempt = DateTimeOffset.MinValue;
+    private long _writeFailures;
+    private long _pendingWrites;
+
+    public MonitorEngine(FaultlineConfig config, ProbeFunction probe, IHistoryStore? store, IMonitorSink sink, TimeProvider time, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(probe);
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(time);
+        Validate(config);
+        _config = config;
+        _probe = probe;
+        _store = store;
+        _sink = sink;
+        _time = time;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Faultline.Monitor");
+        _gate = new SemaphoreSlim(Math.Max(1, config.Defaults.Concurrency));
+    }
+
+    /// <summary>The config currently applied.</summary>
+    public FaultlineConfig Config => Volatile.Read(ref _config);
+
+    /// <summary>Results written to the store that failed to write (logged; the monitor keeps running).</summary>
+    public long WriteFailures => Interlocked.Read(ref _writeFailures);
+
+    /// <summary>
+    /// Runs until <paramref name="cancellationToken"/> is cancelled, then stops the schedules, writes the
+    /// results still queued and releases the alert lease. Returns normally on cancellation.
+    /// </summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        if (_started)
+        {
+            throw new InvalidOperationException("the monitor engine runs once");
+        }
+
+        _started = true;
+        _running = cancellationToken;
+        var writer = Task.Run(() => WriteLoopAsync(), CancellationToken.None);
+        var housekeeping = Task.CompletedTask;
+        try
+        {
+            await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await RestoreOpenIncidentsAsync(cancellationToken).ConfigureAwait(false);
+                var origin = _time.GetUtcNow();
+                foreach (var target in _config.Targets)
+                {
+                    StartLoop(target, origin);
+                }
+
+                _ready = true;
+            }
+            finally
+            {
+                _lock.Release();
+            }
+
+            housekeeping = _store is null ? Task.CompletedTask : Task.Run(() => RetentionLoopAsync(cancellationToken), CancellationToken.None);
+            await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogStopping(_logger);
+        }
+        finally
+        {
+            Task[] loops;
+            lock (_loops)
+            {
+                loops = [.. _loops];
+            }
+
+            foreach (var scheduled in _scheduled.Values)
+            {
+                scheduled.Stop.Cancel();
+            }
+
+            await Task.WhenAll(loops).ConfigureAwait(false);
+            await housekeeping.ConfigureAwait(false);
+            _writes.Writer.TryComplete();
+            await writer.ConfigureAwait(false);
+            if (_lease is not null)
+            {
+                await _lease.DisposeAsync().ConfigureAwait(false);
+                _lease = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies a new config: targets added start their schedule, removed ones stop (their open incident
+    /// is resolved quietly), changed ones restart their schedule; every target that stays keeps its state.
+    /// </summary>
+    public async Task ApplyConfigAsync(FaultlineConfig config, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        Validate(config);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = _time.GetUtcNow();
+            var old = _config.Targets.ToDictionary(t => t.Name, StringComparer.Ordinal);
+            var next = config.Targets.ToDictionary(t => t.Name, StringComparer.Ordinal);
+            if (config.Defaults.Concurrency != _config.Defaults.Concurrency)
+            {
+                _gate = new SemaphoreSlim(Math.Max(1, config.Defaults.Concurrency));
+            }
+
+            Volatile.Write(ref _config, config);
+            foreach (var name in old.Keys.Where(n => !next.ContainsKey(n)).ToList())
+            {
+                await RemoveTargetAsync(name, now, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var target in config.Targets)
+            {
+                if (!old.TryGetValue(target.Name, out var before))
+                {
+                    if (_started)
+                    {
+                        StartLoop(target, now);
+                    }
+
+                    continue;
+                }
+
+                foreach (var tracker in _trackers.Values.Where(t => string.Equals(t.Owner, target.Name, StringComparison.Ordinal)))
+                {
+                    tracker.Spec = target;
+                }
+
+                if (!SameSchedule(before, target) && _started)
+                {
+                    if (_scheduled.Remove(target.Name, out var running))
+                    {
+                        await running.Stop.CancelAsync().ConfigureAwait(false);
+                    }
+
+                    StartLoop(target, now);
+                }
+            }
+
+            LogReloaded(_logger, config.Targets.Count);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Every entity's current state, targets in config order, each followed by its inside components.</summary>
+    public async Task<IReadOnlyList<TargetStatus>> SnapshotAsync(CancellationToken cancellationToken = default)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var order = _config.Targets.Select((t, i) => (t.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
+            return _trackers.Values
+                .OrderBy(t => order.GetValueOrDefault(t.Owner, int.MaxValue))
+                .ThenBy(t => t.IsComponent)
+                .ThenBy(t => t.Name, StringComparer.Ordinal)
+                .Select(t => t.ToStatus())
+                .ToList();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_lease is not null)
+        {
+            await _lease.DisposeAsync().ConfigureAwait(false);
+            _lease = null;
+        }
+
+        foreach (var scheduled in _scheduled.Values)
+        {
+            scheduled.Stop.Dispose();
+        }
+
+        _lock.Dispose();
+    }
+
+    /// <summary>True when every schedule waits for a due time still in the future and nothing is being processed (tests step fake time by it).</summary>
+    internal bool IsQuiescent
+    {
+        get
+        {
+            if (!_ready || _lock.CurrentCount == 0)
+            {
+                return false;
+            }
+
+            var now = _time.GetUtcNow();
+            lock (_loops)
+            {
+                return _scheduled.Values.All(s => s.SleepingUntil is { } until && until > now) && Interlocked.Read(ref _pendingWrites) == 0;
+            }
+        }
+    }
+
+    private static void Validate(FaultlineConfig config)
+    {
+        var duplicate = config.Targets.GroupBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"target '{duplicate.Key}' appears more than once", nameof(config));
+        }
+
+        foreach (var target in config.Targets)
+        {
+            if (target.Interval <= TimeSpan.Zero || target.FailureThreshold < 1 || target.SuccessThreshold < 1)
+            {
+                throw new ArgumentException($"target '{target.Name}': interval must be positive and thresholds at least 1", nameof(config));
+            }
+        }
+    }
+
+    /// <summary>Targets whose probing is unchanged (everything but the location in the file).</summary>
+    private static bool SameSchedule(TargetSpec a, TargetSpec b) =>
+        string.Equals(
+            JsonSerializer.Serialize(a with { Location = null }, SpecJson.Default.TargetSpec),
+            JsonSerializer.Serialize(b with { Location = null }, SpecJson.Default.TargetSpec),
+            StringComparison.Ordinal);
+
+    private void StartLoop(TargetSpec target, DateTimeOffset origin)
+    {
+        var scheduled = new ScheduledTarget(target, origin, CancellationTokenSource.CreateLinkedTokenSource(_running));
+        _scheduled[target.Name] = scheduled;
+        if (!_trackers.ContainsKey(target.Name))
+        {
+            _trackers[target.Name] = new TargetTracker(target.Name, target.Name, target);
+        }
+
+        var loop = Task.Run(() => LoopAsync(scheduled), CancellationToken.None);
+        lock (_loops)
+        {
+            _loops.RemoveAll(t => t.IsCompleted);
+            _loops.Add(loop);
+        }
+    }
+
+    private async Task LoopAsync(ScheduledTarget scheduled)
+    {
+        var target = scheduled.Target;
+        var token = scheduled.Stop.Token;
+        var sequence = 0L;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                var due = Schedule.Due(scheduled.Origin, target.Name, sequence, target.Interval);
+                var wait = due - _time.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    var delay = Task.Delay(wait, _time, token);
+                    scheduled.SleepingUntil = due;
+                    try
+                    {
+                        await delay.ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        scheduled.SleepingUntil = null;
+                    }
+                }
+
+                var gate = _gate;
+                await gate.WaitAsync(token).ConfigureAwait(false);
+                var startedAt = _time.GetUtcNow();
+                IReadOnlyList<TargetResult> results;
+                try
+                {
+                    results = await _probe(Config, target, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+
+                if (token.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                await ProcessAsync(scheduled, due, startedAt, results, token).ConfigureAwait(false);
+
+                // The next due time after now: a probe that overran its interval skips the slots it missed.
+                var now = _time.GetUtcNow();
+                sequence++;
+                while (Schedule.Due(scheduled.Origin, target.Name, sequence, target.Interval) <= now)
+                {
+                    sequence++;
+                    LogSkipped(_logger, target.Name);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopped: shutdown or the target was removed or changed.
+        }
+    }
+
+    private async Task ProcessAsync(ScheduledTarget scheduled, DateTimeOffset due, DateTimeOffset startedAt, IReadOnlyList<TargetResult> results, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (results.Count == 0 || !_scheduled.TryGetValue(scheduled.Target.Name, out var current) || !ReferenceEquals(current, scheduled))
+            {
+                return;
+            }
+
+            var at = _time.GetUtcNow();
+            await EnsureLeaseAsync(at, cancellationToken).ConfigureAwait(false);
+
+            // Components first: the target's own result rests on them (the root-cause rule picks the deeper one).
+            var ordered = results.Skip(1).Append(results[0]).ToList();
+            foreach (var result in ordered)
+            {
+                var tracker = TrackerFor(result.Name, scheduled.Target);
+                await _sink.OnResultAsync(new ResultEvent { Target = result.Name, ScheduledAt = due, StartedAt = startedAt, Result = result }, cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _pendingWrites);
+                if (!_writes.Writer.TryWrite(ToStored(result, due, at)))
+                {
+                    Interlocked.Decrement(ref _pendingWrites);
+                }
+                await ObserveAsync(tracker, result, startedAt, at, cancellationToken).ConfigureAwait(false);
+            }
+
+            // A fresh result may be the evidence a dependent waited for before opening its incident.
+            foreach (var waiting in _trackers.Values.Where(t => t.OpenDeferred).ToList())
+            {
+                await TryGoDownAsync(waiting, at, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private TargetTracker TrackerFor(string name, TargetSpec owner)
+    {
+        if (!_trackers.TryGetValue(name, out var tracker))
+        {
+            tracker = new TargetTracker(name, owner.Name, owner);
+            _trackers[name] = tracker;
+        }
+
+        return tracker;
+    }
+
+    private async Task ObserveAsync(TargetTracker tracker, TargetResult result, DateTimeOffset startedAt, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var shownBefore = tracker.Shown;
+        tracker.Record(result, startedAt, at);
+        var spec = tracker.Spec;
+        List<PendingAlert> alerts = [];
+
+        if (result.Status == ResultStatus.Fail)
+        {
+            if (tracker.Base != TargetState.Down && tracker.ConsecutiveFailures >= spec.FailureThreshold)
+            {
+                // The state event and alerts of going down are produced there.
+                if (await TryGoDownAsync(tracker, at, cancellationToken, shownBefore).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+        else
+        {
+            tracker.OpenDeferred = false;
+            var passing = tracker.PassingState();
+            if (tracker.Base == TargetState.Down)
+            {
+                if (tracker.ConsecutivePasses >= spec.SuccessThreshold)
+                {
+                    SetBase(tracker, passing, at);
+                    await ResolveAsync(tracker, at, alerts, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else if (tracker.Base == TargetState.Pending)
+            {
+                if (tracker.ConsecutivePasses >= spec.SuccessThreshold)
+                {
+                    SetBase(tracker, passing, at);
+                }
+            }
+            else if (tracker.Base != passing)
+            {
+                SetBase(tracker, passing, at);
+            }
+
+            if (alerts.Count == 0 && tracker.Incident is null && tracker.SuppressedChildren.Count > 0)
+            {
+                // This parent passes without an incident of its own: children attributed to its failure stand on their own again.
+                await ReleaseChildrenAsync(tracker, at, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        UpdateFlapping(tracker, at);
+        await EmitStateAsync(tracker, shownBefore, at, cancellationToken).ConfigureAwait(false);
+        foreach (var alert in alerts)
+        {
+            await SendAlertAsync(alert, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (tracker.Base == TargetState.Down)
+        {
+            await RemindAsync(tracker, at, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (alerts.Count > 0)
+        {
+            await AfterResolveAsync(tracker, at, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void SetBase(TargetTracker tracker, TargetState state, DateTimeOffset at)
+    {
+        if (tracker.Base == state)
+        {
+            return;
+        }
+
+        // Leaving Pending is the first verdict, not a change: it does not count towards flapping.
+        if (tracker.Base != TargetState.Pending)
+        {
+            tracker.Changes.Enqueue(at);
+        }
+
+        tracker.Base = state;
+        tracker.LastChange = at;
+    }
+
+    private void UpdateFlapping(TargetTracker tracker, DateTimeOffset at)
+    {
+        var monitor = _config.Monitor;
+        while (tracker.Changes.TryPeek(out var first) && first <= at - monitor.FlapWindow)
+        {
+            tracker.Changes.Dequeue();
+        }
+
+        if (!tracker.Flapping && monitor.FlapChanges > 0 && tracker.Changes.Count >= monitor.FlapChanges)
+        {
+            tracker.Flapping = true;
+        }
+        else if (tracker.Flapping && tracker.LastChange is { } last && at - last >= monitor.FlapWindow)
+        {
+            // A whole window without a change: quiet again.
+            tracker.Flapping = false;
+        }
+    }
+
+    private async Task EmitStateAsync(TargetTracker tracker, TargetState before, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (tracker.Shown == before)
+        {
+            return;
+        }
+
+        if (before != TargetState.Pending || tracker.Shown != TargetState.Pending)
+        {
+            tracker.LastChange = at;
+        }
+
+        LogState(_logger, tracker.Name, before, tracker.Shown);
+        await _sink.OnStateAsync(
+            new StateEvent
+            {
+                Target = tracker.Name,
+                At = at,
+                From = before,
+                To = tracker.Shown,
+                IncidentId = tracker.Incident?.Id,
+                SuppressedBy = tracker.Incident?.SuppressedBy,
+                Signature = tracker.LastFailed ? tracker.LastSignature : null,
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The failure threshold is reached: open the incident (own, or attributed to a failing dependency)
+    /// and go Down, unless a dependency has not been probed since this run of failures began — then wait
+    /// for its next result (at most one of its intervals), so the root cause is known before anything is announced.
+    /// Returns true when the tracker went down (the state event and alert were produced).
+    /// </summary>
+    private async Task<bool> TryGoDownAsync(TargetTracker tracker, DateTimeOffset at, CancellationToken cancellationToken, TargetState? shownBefore = null)
+    {
+        if (tracker.Base == TargetState.Down || !tracker.LastFailed)
+        {
+            tracker.OpenDeferred = false;
+            return false;
+        }
+
+        var before = shownBefore ?? tracker.Shown;
+        var root = FailingRoot(tracker);
+        if (root is null && WaitForDependency(tracker, at))
+        {
+            if (!tracker.OpenDeferred)
+            {
+                LogDeferred(_logger, tracker.Name);
+            }
+
+            tracker.OpenDeferred = true;
+            return false;
+        }
+
+        tracker.OpenDeferred = false;
+        SetBase(tracker, TargetState.Down, at);
+        tracker.RemindersSent = 0;
+        var pending = await OpenAsync(tracker, root, at, cancellationToken).ConfigureAwait(false);
+        UpdateFlapping(tracker, at);
+        await EmitStateAsync(tracker, before, at, cancellationToken).ConfigureAwait(false);
+        if (pending is not null)
+        {
+            await SendAlertAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>A transitive dependency whose latest result failed, the deepest one (whose own dependencies do not fail).</summary>
+    private TargetTracker? FailingRoot(TargetTracker tracker)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal) { tracker.Name };
+        TargetTracker? root = null;
+        var frontier = new Queue<TargetTracker>();
+        frontier.Enqueue(tracker);
+        while (frontier.TryDequeue(out var current))
+        {
+            foreach (var name in current.Dependencies)
+            {
+                if (!seen.Add(name) || !_trackers.TryGetValue(name, out var dependency))
+                {
+                    continue;
+                }
+
+                if (dependency.LastFailed)
+                {
+                    root = dependency;
+                }
+
+                frontier.Enqueue(dependency);
+            }
+        }
+
+        // Breadth-first: the last failing dependency found is the deepest.
+        return root;
+    }
+
+    /// <summary>True while a dependency has no result taken after this run of failures began, and its next one is still due within its interval.</summary>
+    private bool WaitForDependency(TargetTracker tracker, DateTimeOffset at)
+    {
+        if (tracker.FailingSince is not { } since)
+        {
+            return false;
+        }
+
+        foreach (var name in tracker.Dependencies)
+        {
+            if (!_trackers.TryGetValue(name, out var dependency))
+            {
+                continue;
+            }
+
+            var fresh = dependency.LastStartedAt is { } started && started >= since;
+            var deadline = since + dependency.Spec.Interval + TimeSpan.FromTicks((long)(dependency.Spec.Interval.Ticks * Schedule.JitterShare)) + (dependency.Spec.Timeout ?? _config.Defaults.Timeout);
+            if (!fresh && at < deadline && _scheduled.ContainsKey(dependency.Owner))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private async Task<PendingAlert?> OpenAsync(TargetTracker tracker, TargetTracker? root, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var last = tracker.Last!;
+        var incident = new StoredIncident
+        {
+            Id = 0,
+            Target = tracker.Name,
+            Layer = last.Layer ?? Layer.Unknown,
+            Side = last.Side ?? Side.Infrastructure,
+            Signature = tracker.LastSignature ?? TargetTracker.SignatureOf(last),
+            StartedAt = tracker.FailingSince ?? at,
+            SuppressedBy = root?.Name,
+            Evidence = last.Evidence,
+            Remedy = last.Remedy,
+        };
+
+        incident = _store is null
+            ? incident with { Id = Interlocked.Increment(ref _nextLocalIncident) }
+            : await _store.OpenIncidentAsync(incident, cancellationToken).ConfigureAwait(false);
+        tracker.Incident = incident;
+        tracker.OpenedAt = at;
+        LogOpened(_logger, incident.Id, tracker.Name, incident.Signature, incident.SuppressedBy ?? "-");
+        if (incident.SuppressedBy is { } parent)
+        {
+            if (_trackers.TryGetValue(parent, out var parentTracker))
+            {
+                parentTracker.SuppressedChildren.Add(tracker.Name);
+            }
+
+            return null;
+        }
+
+        // Dependents failing right now fail because of this: the announcement names them, and they stay quiet.
+        foreach (var dependent in _trackers.Values.Where(d => d != tracker && d.LastFailed).ToList())
+        {
+            if (FailingRoot(dependent) == tracker)
+            {
+                tracker.SuppressedChildren.Add(dependent.Name);
+            }
+        }
+
+        return new PendingAlert(tracker, AlertEventKind.Open, incident, at, 0);
+    }
+
+    private async Task ResolveAsync(TargetTracker tracker, DateTimeOffset at, List<PendingAlert> alerts, CancellationToken cancellationToken)
+    {
+        if (tracker.Incident is not { } open)
+        {
+            return;
+        }
+
+        var resolved = _store is null ? null : await _store.ResolveIncidentAsync(tracker.Name, at, cancellationToken).ConfigureAwait(false);
+        tracker.Incident = null;
+        var incident = (resolved ?? open) with { ResolvedAt = resolved?.ResolvedAt ?? at };
+        LogResolved(_logger, incident.Id, tracker.Name);
+        if (open.SuppressedBy is null)
+        {
+            alerts.Add(new PendingAlert(tracker, AlertEventKind.Resolve, incident, at, 0));
+        }
+    }
+
+    /// <summary>After a parent's incident resolved: its children still failing are judged again, on their own.</summary>
+    private async Task AfterResolveAsync(TargetTracker parent, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await ReleaseChildrenAsync(parent, at, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ReleaseChildrenAsync(TargetTracker parent, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var children = parent.SuppressedChildren.ToList();
+        parent.SuppressedChildren.Clear();
+        foreach (var name in children)
+        {
+            if (!_trackers.TryGetValue(name, out var child) || child.Incident is not { SuppressedBy: not null } attributed
+                || !string.Equals(attributed.SuppressedBy, parent.Name, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (!child.LastFailed)
+            {
+                // Recovering: it resolves quietly when it reaches its success threshold; keep it attributed.
+                continue;
+            }
+
+            if (_store is not null)
+            {
+                await _store.ResolveIncidentAsync(child.Name, at, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Still failing: judged again on its own, from a fresh count — it opens its own incident (and alerts)
+            // only after failureThreshold further failures, so a service that needs a moment to come back after its
+            // dependency did is not announced as a second incident.
+            child.Incident = null;
+            child.RestartFailureCount();
+            var before = child.Shown;
+            SetBase(child, TargetState.Pending, at);
+            await EmitStateAsync(child, before, at, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RemindAsync(TargetTracker tracker, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (_config.Monitor.Reminder is not { } every || every <= TimeSpan.Zero || tracker.Incident is not { SuppressedBy: null } incident)
+        {
+            return;
+        }
+
+        var due = tracker.OpenedAt ?? incident.StartedAt;
+        var next = due + TimeSpan.FromTicks(every.Ticks * (tracker.RemindersSent + 1));
+        if (at < next)
+        {
+            return;
+        }
+
+        // One reminder per probe at most: a monitor that was away does not send a burst.
+        tracker.RemindersSent = (int)Math.Max(tracker.RemindersSent + 1, (at - due).Ticks / every.Ticks);
+        await SendAlertAsync(new PendingAlert(tracker, AlertEventKind.Reminder, incident, at, tracker.RemindersSent), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task SendAlertAsync(PendingAlert pending, CancellationToken cancellationToken)
+    {
+        var tracker = pending.Tracker;
+        var alert = BuildAlert(pending);
+        if (!await EnsureLeaseAsync(pending.At, cancellationToken).ConfigureAwait(false))
+        {
+            LogNotLeader(_logger, alert.Event, tracker.Name);
+            return;
+        }
+
+        var window = _config.Monitor.Maintenance.FirstOrDefault(w => w.From <= pending.At && pending.At < w.Until
+            && (w.Targets.Count == 0 || w.Targets.Contains(tracker.Name, StringComparer.Ordinal) || w.Targets.Contains(tracker.Owner, StringComparer.Ordinal)));
+        if (window is not null)
+        {
+            LogHeld(_logger, alert.Event, tracker.Name, window.Reason ?? "maintenance");
+            if (_sink is IMonitorHeldAlertSink held)
+            {
+                await held.OnAlertHeldAsync(alert, "maintenance", cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        var eventName = pending.Kind switch
+        {
+            AlertEventKind.Open => "open",
+            AlertEventKind.Resolve => "resolve",
+            _ => $"reminder-{pending.Sequence}",
+        };
+        if (_store is not null && !await _store.TryRecordNotificationAsync(pending.Incident.Id, eventName, pending.At, cancellationToken).ConfigureAwait(false))
+        {
+            LogAlreadySent(_logger, eventName, pending.Incident.Id);
+            return;
+        }
+
+        await _sink.OnAlertAsync(alert, cancellationToken).ConfigureAwait(false);
+    }
+
+    private AlertEvent BuildAlert(PendingAlert pending)
+    {
+        var incident = pending.Incident;
+        var tracker = pending.Tracker;
+        var last = tracker.Last;
+        var evidence = pending.Kind == AlertEventKind.Resolve ? incident.Evidence : (last?.Evidence is { Count: > 0 } e ? e : incident.Evidence);
+        var cause = pending.Kind == AlertEventKind.Resolve
+            ? "recovered after " + Durations.Describe((pending.At - incident.StartedAt).Duration())
+            : Cause(last) ?? incident.Signature;
+        var suppressed = tracker.SuppressedChildren.ToList();
+        return new AlertEvent
+        {
+            Event = pending.Kind,
+            At = pending.At,
+            Incident = new IncidentInfo
+            {
+                Id = incident.Id,
+                Target = incident.Target,
+                Layer = incident.Layer,
+                Side = incident.Side,
+                Signature = incident.Signature,
+                StartedAt = incident.StartedAt,
+                ResolvedAt = incident.ResolvedAt,
+                Suppressed = suppressed,
+            },
+            Evidence = evidence,
+            Remedy = incident.Remedy ?? last?.Remedy,
+            Summary = $"{incident.Target}: {incident.Layer.Wire()} {incident.Side.Wire()} — {cause}"
+                + (suppressed.Count > 0 ? $" (also failing because of it: {string.Join(", ", suppressed)})" : string.Empty),
+            Channels = tracker.Spec.Alerts,
+            Sequence = pending.Sequence,
+        };
+    }
+
+    private static string? Cause(TargetResult? last)
+    {
+        if (last?.Error is { } error)
+        {
+            return error.Message;
+        }
+
+        return last?.Conditions.FirstOrDefault(c => !c.Ok) is { } failed ? $"{failed.Expr} (was {failed.Actual ?? "nothing"})" : null;
+    }
+
+    /// <summary>True when this replica may send alerts; takes the lease when not held, at most once per shortest interval.</summary>
+    private async Task<bool> EnsureLeaseAsync(DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (_store is null)
+        {
+            return true;
+        }
+
+        if (_lease is { IsHeld: true })
+        {
+            return true;
+        }
+
+        if (_lease is not null)
+        {
+            LogLeaseLost(_logger);
+            await _lease.DisposeAsync().ConfigureAwait(false);
+            _lease = null;
+        }
+
+        if (at < _nextLeaseAttempt)
+        {
+            return false;
+        }
+
+        var retry = _config.Targets.Count == 0 ? TargetSpec.DefaultInterval : _config.Targets.Min(t => t.Interval);
+        _nextLeaseAttempt = at + retry;
+        _lease = await _store.TryAcquireAlertLeaseAsync(cancellationToken).ConfigureAwait(false);
+        if (_lease is null)
+        {
+            return false;
+        }
+
+        LogLeaseTaken(_logger);
+
+        // Taking over: announce open incidents whose opening no replica recorded (the previous holder died before sending).
+        foreach (var tracker in _trackers.Values.Where(t => t.Incident is { SuppressedBy: null, ResolvedAt: null }).ToList())
+        {
+            await SendAlertAsync(new PendingAlert(tracker, AlertEventKind.Open, tracker.Incident!, at, 0), cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    private async Task RestoreOpenIncidentsAsync(CancellationToken cancellationToken)
+    {
+        if (_store is null)
+        {
+            return;
+        }
+
+        var owners = _config.Targets.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        foreach (var incident in await _store.OpenIncidentsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var slash = incident.Target.IndexOf('/', StringComparison.Ordinal);
+            var ownerName = owners.ContainsKey(incident.Target) || slash < 0 ? incident.Target : incident.Target[..slash];
+            if (!owners.TryGetValue(ownerName, out var owner))
+            {
+                continue;
+            }
+
+            var tracker = TrackerFor(incident.Target, owner);
+            tracker.Incident = incident;
+            tracker.Base = TargetState.Down;
+            tracker.LastChange = incident.StartedAt;
+        }
+
+        foreach (var tracker in _trackers.Values.Where(t => t.Incident?.SuppressedBy is not null))
+        {
+            if (_trackers.TryGetValue(tracker.Incident!.SuppressedBy!, out var parent))
+            {
+                parent.SuppressedChildren.Add(tracker.Name);
+            }
+        }
+    }
+
+    private async Task RemoveTargetAsync(string name, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_scheduled.Remove(name, out var scheduled))
+        {
+            await scheduled.Stop.CancelAsync().ConfigureAwait(false);
+        }
+
+        foreach (var tracker in _trackers.Values.Where(t => string.Equals(t.Owner, name, StringComparison.Ordinal)).ToList())
+        {
+            if (tracker.Incident is not null && _store is not null)
+            {
+                await _store.ResolveIncidentAsync(tracker.Name, now, cancellationToken).ConfigureAwait(false);
+            }
+
+            _trackers.Remove(tracker.Name);
+            foreach (var other in _trackers.Values)
+            {
+                other.SuppressedChildren.Remove(tracker.Name);
+            }
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _writes.Reader;
+        var batch = new List<StoredResult>(WriteBatch);
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < WriteBatch && reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            if (_store is null || batch.Count == 0)
+            {
+                Interlocked.Add(ref _pendingWrites, -batch.Count);
+                continue;
+            }
+
+            try
+            {
+                await _store.WriteResultsAsync(batch, CancellationToken.None).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // A store that fails a write (disk full, connection lost) must not stop the monitor: logged, counted, the next batch retries the store.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Interlocked.Add(ref _writeFailures, batch.Count);
+                LogWriteFailed(_logger, ex, batch.Count);
+            }
+            finally
+            {
+                Interlocked.Add(ref _pendingWrites, -batch.Count);
+            }
+        }
+    }
+
+    private async Task RetentionLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var monitor = _config.Monitor;
+                try
+                {
+                    await _store!.ApplyRetentionAsync(_time.GetUtcNow(), monitor.RawRetention, monitor.RollupRetention, cancellationToken).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // Retention failing once is logged and retried at the next hour; probing goes on.
+                catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+                {
+                    LogRetentionFailed(_logger, ex);
+                }
+
+                await Task.Delay(RetentionEvery, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
+    }
+
+    private static StoredResult ToStored(TargetResult result, DateTimeOffset due, DateTimeOffset at) => new()
+    {
+        Target = result.Name,
+        ScheduledAt = due,
+        At = at,
+        Status = result.Status,
+        Layer = result.Status == ResultStatus.Pass ? null : result.Layer,
+        Side = result.Status == ResultStatus.Pass ? null : result.Side,
+        ErrorKind = result.Error?.Kind,
+        DurationMs = result.DurationMs,
+        Message = result.Error?.Message ?? result.Conditions.FirstOrDefault(c => !c.Ok)?.Expr,
+    };
+
+    private sealed class ScheduledTarget(TargetSpec target, DateTimeOffset origin, CancellationTokenSource stop)
+    {
+        public TargetSpec Target { get; } = target;
+
+        public DateTimeOffset Origin { get; } = origin;
+
+        public CancellationTokenSource Stop { get; } = stop;
+
+        private DateTimeOffset? _sleepingUntil;
+
+        public DateTimeOffset? SleepingUntil
+        {
+            get { lock (this) { return _sleepingUntil; } }
+            set { lock (this) { _sleepingUntil = value; } }
+        }
+    }
+
+    private sealed record PendingAlert(TargetTracker Tracker, AlertEventKind Kind, StoredIncident Incident, DateTimeOffset At, int Sequence);
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "{Target}: {From} -> {To}")]
+    private static partial void LogState(ILogger logger, string target, TargetState from, TargetState to);
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "incident {Id} opened for {Target} ({Signature}), attributed to {SuppressedBy}")]
+    private static partial void LogOpened(ILogger logger, long id, string target, string signature, string suppressedBy);
+
+    [LoggerMessage(EventId = 402, Level = LogLevel.Information, Message = "incident {Id} of {Target} resolved")]
+    private static partial void LogResolved(ILogger logger, long id, string target);
+
+    [LoggerMessage(EventId = 403, Level = LogLevel.Debug, Message = "{Target}: failure threshold reached; waiting for a dependency's next result before opening an incident")]
+    private static partial void LogDeferred(ILogger logger, string target);
+
+    [LoggerMessage(EventId = 404, Level = LogLevel.Information, Message = "{Event} alert for {Target} held: {Reason}")]
+    private static partial void LogHeld(ILogger logger, AlertEventKind @event, string target, string reason);
+
+    [LoggerMessage(EventId = 405, Level = LogLevel.Debug, Message = "{Event} alert for {Target} not sent: another replica holds the alert lease")]
+    private static partial void LogNotLeader(ILogger logger, AlertEventKind @event, string target);
+
+    [LoggerMessage(EventId = 406, Level = LogLevel.Debug, Message = "{EventName} of incident {Id} was already sent")]
+    private static partial void LogAlreadySent(ILogger logger, string eventName, long id);
+
+    [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "this replica now sends the alerts (alert lease taken)")]
+    private static partial void LogLeaseTaken(ILogger logger);
+
+    [LoggerMessage(EventId = 408, Level = LogLevel.Warning, Message = "alert lease lost; retrying to take it")]
+    private static partial void LogLeaseLost(ILogger logger);
+
+    [LoggerMessage(EventId = 409, Level = LogLevel.Error, Message = "writing {Count} results to the history store failed")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 410, Level = LogLevel.Error, Message = "retention of the history store failed; retrying in an hour")]
+    private static partial void LogRetentionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 411, Level = LogLevel.Warning, Message = "{Target}: a probe overran its interval; the slot it covered was skipped")]
+    private static partial void LogSkipped(ILogger logger, string target);
+
+    [LoggerMessage(EventId = 412, Level = LogLevel.Information, Message = "config applied: {Targets} targets")]
+    private static partial void LogReloaded(ILogger logger, int targets);
+
+    [LoggerMessage(EventId = 413, Level = LogLevel.Information, Message = "monitor stopping")]
+    private static partial void LogStopping(ILogger logger);
+}

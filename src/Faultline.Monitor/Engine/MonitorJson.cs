@@ -1,0 +1,187 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Faultline.Core.Model;
+
+namespace Faultline.Monitor.Engine;
+
+/// <summary>
+/// The monitor's JSON event lines (<c>faultline monitor --format json</c>): one object per line,
+/// <c>type</c> first, camelCase names, lowercase enum words. Results are already redacted by the runner;
+/// nothing here adds a value from the config. Documented in docs/commands/monitor.md.
+/// </summary>
+public static class MonitorJson
+{
+    private static readonly JsonWriterOptions Options = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Wire(this TargetState state) => state.ToString().ToLowerInvariant();
+
+    public static string Wire(this AlertEventKind kind) => kind.ToString().ToLowerInvariant();
+
+    /// <summary><c>{"type":"result","target","scheduledAt","startedAt","lagMs","result":{...}}</c>.</summary>
+    public static string Result(ResultEvent result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return Write(w =>
+        {
+            w.WriteString("type", "result");
+            w.WriteString("target", result.Target);
+            w.WriteString("scheduledAt", result.ScheduledAt);
+            w.WriteString("startedAt", result.StartedAt);
+            w.WriteNumber("lagMs", Math.Round(Math.Max(0, (result.StartedAt - result.ScheduledAt).TotalMilliseconds), 1));
+            var r = result.Result;
+            var passed = r.Status == ResultStatus.Pass;
+            w.WriteStartObject("result");
+            w.WriteString("name", r.Name);
+            w.WriteString("kind", r.Kind);
+            w.WriteString("target", r.Target);
+            w.WriteString("vantage", r.Vantage.Wire());
+            w.WriteString("status", r.Status.Wire());
+            NullableString(w, "layer", passed ? null : r.Layer?.Wire());
+            NullableString(w, "side", passed ? null : r.Side?.Wire());
+            w.WriteNumber("durationMs", r.DurationMs);
+            w.WriteStartObject("phases");
+            Optional(w, "dnsMs", r.Phases.DnsMs);
+            Optional(w, "connectMs", r.Phases.ConnectMs);
+            Optional(w, "tlsMs", r.Phases.TlsMs);
+            Optional(w, "firstByteMs", r.Phases.FirstByteMs);
+            Optional(w, "transferMs", r.Phases.TransferMs);
+            w.WriteEndObject();
+            w.WriteStartArray("conditions");
+            foreach (var c in r.Conditions)
+            {
+                w.WriteStartObject();
+                w.WriteString("expr", c.Expr);
+                w.WriteBoolean("ok", c.Ok);
+                NullableString(w, "actual", c.Actual);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            if (r.Error is { } error)
+            {
+                w.WriteStartObject("error");
+                w.WriteString("kind", error.Kind);
+                w.WriteString("message", error.Message);
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WriteNull("error");
+            }
+
+            Strings(w, "evidence", r.Evidence);
+            NullableString(w, "remedy", r.Remedy);
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary><c>{"type":"state","target","at","from","to","incidentId","suppressedBy","signature"}</c>.</summary>
+    public static string State(StateEvent state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return Write(w =>
+        {
+            w.WriteString("type", "state");
+            w.WriteString("target", state.Target);
+            w.WriteString("at", state.At);
+            w.WriteString("from", state.From.Wire());
+            w.WriteString("to", state.To.Wire());
+            if (state.IncidentId is { } id)
+            {
+                w.WriteNumber("incidentId", id);
+            }
+            else
+            {
+                w.WriteNull("incidentId");
+            }
+
+            NullableString(w, "suppressedBy", state.SuppressedBy);
+            NullableString(w, "signature", state.Signature);
+        });
+    }
+
+    /// <summary>
+    /// <c>{"type":"alert","event","at","sequence","held","incident":{...},"summary","evidence","remedy","channels"}</c>;
+    /// <c>held</c> is null for an alert that was sent, <c>"maintenance"</c> for one a maintenance window held.
+    /// </summary>
+    public static string Alert(AlertEvent alert, string? held = null)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        return Write(w =>
+        {
+            w.WriteString("type", "alert");
+            w.WriteString("event", alert.Event.Wire());
+            w.WriteString("at", alert.At);
+            w.WriteNumber("sequence", alert.Sequence);
+            NullableString(w, "held", held);
+            var i = alert.Incident;
+            w.WriteStartObject("incident");
+            w.WriteNumber("id", i.Id);
+            w.WriteString("target", i.Target);
+            w.WriteString("layer", i.Layer.Wire());
+            w.WriteString("side", i.Side.Wire());
+            w.WriteString("signature", i.Signature);
+            w.WriteString("startedAt", i.StartedAt);
+            if (i.ResolvedAt is { } resolved)
+            {
+                w.WriteString("resolvedAt", resolved);
+            }
+            else
+            {
+                w.WriteNull("resolvedAt");
+            }
+
+            Strings(w, "suppressed", i.Suppressed);
+            w.WriteEndObject();
+            w.WriteString("summary", alert.Summary);
+            Strings(w, "evidence", alert.Evidence);
+            NullableString(w, "remedy", alert.Remedy);
+            Strings(w, "channels", alert.Channels);
+        });
+    }
+
+    private static string Write(Action<Utf8JsonWriter> body)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, Options))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void Strings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            w.WriteStringValue(v);
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void NullableString(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    private static void Optional(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is { } v)
+        {
+            w.WriteNumber(name, v);
+        }
+    }
+}
