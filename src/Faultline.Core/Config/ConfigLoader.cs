@@ -254,7 +254,7 @@ public static partial class ConfigLoader
         CheckLoadTargets(sections, reader);
 
         var alertSections = root.Get<List<Section>>("alerts") ?? [];
-        var alerts = alertSections.Select(BuildAlert).OfType<AlertSpec>().ToList();
+        var alerts = alertSections.Select(a => BuildAlert(a, baseDirectory)).OfType<AlertSpec>().ToList();
         CheckNames(alertSections, reader, "alert");
         CheckAlertReferences(sections, alertSections, reader);
 
@@ -367,7 +367,7 @@ public static partial class ConfigLoader
         };
     }
 
-    private static AlertSpec? BuildAlert(Section a)
+    private static AlertSpec? BuildAlert(Section a, string baseDirectory)
     {
         var name = a.String("name");
         var kind = a.String("kind");
@@ -387,6 +387,7 @@ public static partial class ConfigLoader
             Run = a.String("run"),
             Retries = a.GetValue<int>("retries") ?? defaults.Retries,
             Timeout = a.GetValue<TimeSpan>("timeout") ?? defaults.Timeout,
+            WorkingDirectory = baseDirectory,
             Location = a.Location,
         };
     }

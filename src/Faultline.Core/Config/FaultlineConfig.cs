@@ -273,6 +273,9 @@ public sealed record AlertSpec
     /// <summary>Deadline of one delivery attempt.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>command: where <see cref="Run"/> runs — the config file's directory (so <c>./notify.sh</c> is found beside it); null = the current directory.</summary>
+    public string? WorkingDirectory { get; init; }
+
     public SourceLocation? Location { get; init; }
 }
 

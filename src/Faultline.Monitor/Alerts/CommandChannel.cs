@@ -59,6 +59,11 @@ internal sealed class CommandChannel(AlertSpec spec, ILogger logger) : IAlertCha
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (Spec.WorkingDirectory is { } directory)
+        {
+            start.WorkingDirectory = directory;
+        }
+
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(Spec.Run!);
         foreach (var (name, value) in Environment(alert))

@@ -300,8 +300,10 @@ public sealed partial class MonitorEngine : IAsyncDisposable
             while (!token.IsCancellationRequested)
             {
                 var due = Schedule.Due(scheduled.Origin, target.Name, sequence, target.Interval);
-                var wait = due - _time.GetUtcNow();
-                if (wait > TimeSpan.Zero)
+
+                // A timer may fire a little before the wall clock reaches the due time (they are different clocks):
+                // sleep again for the rest, so a probe never starts before it is due.
+                for (var wait = due - _time.GetUtcNow(); wait > TimeSpan.Zero; wait = due - _time.GetUtcNow())
                 {
                     var delay = Task.Delay(wait, _time, token);
                     scheduled.SleepingUntil = due;

@@ -38,6 +38,7 @@ public class ConfigAlertKeysTests
         Assert.Equal("Bearer t0k", chat.Headers["authorization"]);
         var pager = config.Alerts[2];
         Assert.Equal((AlertKinds.Command, "./notify.sh", 10, (string?)null), (pager.Kind, pager.Run, pager.Retries, pager.Url));
+        Assert.Equal(config.BaseDirectory, pager.WorkingDirectory);
         Assert.Equal(AlertKinds.Log, config.Alerts[3].Kind);
         Assert.Equal(["ops", "pager"], config.Targets[0].Alerts);
     }

@@ -51,6 +51,19 @@ public sealed class CommandChannelTests : IDisposable
     }
 
     [Fact]
+    public async Task Enqueue_RelativeCommand_RunsInTheConfigDirectory()
+    {
+        WriteScript("notify.sh", "pwd > where.txt");
+        var spec = new AlertSpec { Name = "pager", Kind = AlertKinds.Command, Run = "./notify.sh", WorkingDirectory = dir };
+        await using var dispatcher = new AlertDispatcher([spec], http, TimeProvider.System, logs);
+
+        dispatcher.Enqueue(AlertSamples.Open(7, "pager"));
+        await dispatcher.FlushAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(Path.GetFullPath(dir), File.ReadAllText(Path.Combine(dir, "where.txt")).Trim());
+    }
+
+    [Fact]
     public async Task Enqueue_CommandFailsOnce_IsRetriedAndItsOutputLogged()
     {
         var time = new FakeTimeProvider(AlertSamples.Start);
