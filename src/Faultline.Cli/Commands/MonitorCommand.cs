@@ -89,16 +89,11 @@ internal static class MonitorCommand
         }
         catch (ConfigException ex)
         {
-            await WriteConfigErrorsAsync(error, ex, "nothing is monitored").ConfigureAwait(false);
+            await CommandSupport.WriteConfigErrorsAsync(error, ex, "nothing is monitored").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
-        using var loggerFactory = LoggerFactory.Create(builder =>
-        {
-            builder.SetMinimumLevel(request.Verbose ? LogLevel.Debug : LogLevel.Warning);
-            builder.AddSimpleConsole(o => o.SingleLine = true);
-            builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        });
+        using var loggerFactory = CommandSupport.CreateLoggerFactory(request.Verbose);
         var time = TimeProvider.System;
 
         var spec = request.Store ?? config.Monitor.Store ?? MonitorSpec.DefaultStore;
@@ -165,7 +160,7 @@ internal static class MonitorCommand
         }
         catch (ConfigException ex)
         {
-            await WriteConfigErrorsAsync(error, ex, "still running the previous config").ConfigureAwait(false);
+            await CommandSupport.WriteConfigErrorsAsync(error, ex, "still running the previous config").ConfigureAwait(false);
             return;
         }
         catch (Exception ex) when (ex is UsageException or IOException or UnauthorizedAccessException)
@@ -192,16 +187,6 @@ internal static class MonitorCommand
         }
 
         await error.WriteLineAsync($"faultline monitor: config reloaded ({next.Targets.Count} targets)").ConfigureAwait(false);
-    }
-
-    private static async Task WriteConfigErrorsAsync(TextWriter error, ConfigException ex, string outcome)
-    {
-        foreach (var e in ex.Errors)
-        {
-            await error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
-        }
-
-        await error.WriteLineAsync($"faultline: the config has {ex.Errors.Count} error{(ex.Errors.Count == 1 ? string.Empty : "s")}; {outcome}.").ConfigureAwait(false);
     }
 
     private static FaultlineConfig LoadConfig(string? path)

@@ -82,21 +82,11 @@ internal static class ValidateCommand
         }
         catch (ConfigException ex)
         {
-            foreach (var e in ex.Errors)
-            {
-                await error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
-            }
-
-            await error.WriteLineAsync($"faultline: the config has {ex.Errors.Count} error{(ex.Errors.Count == 1 ? string.Empty : "s")}; nothing was probed.").ConfigureAwait(false);
+            await CommandSupport.WriteConfigErrorsAsync(error, ex, "nothing was probed").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
-        using var loggerFactory = LoggerFactory.Create(builder =>
-        {
-            builder.SetMinimumLevel(request.Verbose ? LogLevel.Debug : LogLevel.Warning);
-            builder.AddSimpleConsole(o => o.SingleLine = true);
-            builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        });
+        using var loggerFactory = CommandSupport.CreateLoggerFactory(request.Verbose);
 
         var checkRunner = new CheckRunner(ProbeSet.Create(), ProbeSet.Resolver, time, loggerFactory);
         var runner = new ValidationRunner(checkRunner, time);

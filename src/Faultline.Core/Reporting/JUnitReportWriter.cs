@@ -140,10 +140,10 @@ internal sealed class JUnitReportWriter : IReportWriter
         return text.ToString();
     }
 
-    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+    internal static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Drop characters XML 1.0 cannot carry (control characters from a hostile body, say).</summary>
-    private static string Clean(string text)
+    /// <summary>Drop characters XML 1.0 cannot carry (control characters from a hostile body, say); shared with the validation writer.</summary>
+    internal static string Clean(string text)
     {
         var builder = new StringBuilder(text.Length);
         foreach (var c in text)
@@ -157,7 +157,8 @@ internal sealed class JUnitReportWriter : IReportWriter
         return builder.ToString();
     }
 
-    private sealed class StringWriterUtf8(IFormatProvider provider) : StringWriter(provider)
+    /// <summary>A string writer that declares UTF-8, so the XML declaration says so.</summary>
+    internal sealed class StringWriterUtf8(IFormatProvider provider) : StringWriter(provider)
     {
         public override Encoding Encoding => new UTF8Encoding(false);
     }

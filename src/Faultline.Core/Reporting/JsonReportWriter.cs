@@ -101,8 +101,17 @@ public sealed class JsonReportWriter : IReportWriter
         w.WriteEndObject();
     }
 
-    private static void WriteResult(Utf8JsonWriter w, TargetResult r)
+    private static void WriteResult(Utf8JsonWriter w, TargetResult r) => WriteResult(w, r, includeDetails: true);
+
+    /// <summary>
+    /// Writes one result object as the report's <c>results[]</c> items are written (other streams, such as the
+    /// monitor's event lines, embed the same shape); <paramref name="includeDetails"/> false leaves out the
+    /// protocol details.
+    /// </summary>
+    public static void WriteResult(Utf8JsonWriter w, TargetResult r, bool includeDetails)
     {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(r);
         var passed = r.Status == ResultStatus.Pass;
         w.WriteStartObject();
         w.WriteString("name", r.Name);
@@ -168,11 +177,11 @@ public sealed class JsonReportWriter : IReportWriter
 
         w.WriteEndArray();
 
-        if (r.Observation is { } observation)
+        if (includeDetails && r.Observation is { } observation)
         {
             WriteDetails(w, observation, includeBody: r.Status == ResultStatus.Fail);
         }
-        else
+        else if (includeDetails)
         {
             w.WriteNull("details");
         }

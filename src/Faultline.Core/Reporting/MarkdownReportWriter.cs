@@ -88,7 +88,8 @@ internal sealed class MarkdownReportWriter : IReportWriter
     }
 
     /// <summary>A table cell: one line, pipes escaped.</summary>
-    private static string Cell(string text) => Inline(ReportText.OneLine(text));
+    /// <summary>Text for a table cell: one line, Markdown and HTML specials escaped (shared with the validation writer).</summary>
+    internal static string Cell(string text) => Inline(ReportText.OneLine(text));
 
     /// <summary>Text in a paragraph or list item: Markdown/HTML control characters escaped so evidence (HTML bodies) shows as text.</summary>
     private static string Inline(string text)
@@ -116,5 +117,6 @@ internal sealed class MarkdownReportWriter : IReportWriter
         return builder.ToString();
     }
 
-    private static string Code(string text) => text.Replace("`", "'", StringComparison.Ordinal);
+    /// <summary>Text inside a code span: backticks become quotes.</summary>
+    internal static string Code(string text) => text.Replace("`", "'", StringComparison.Ordinal);
 }

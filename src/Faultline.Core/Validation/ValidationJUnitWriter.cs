@@ -23,14 +23,14 @@ internal sealed class ValidationJUnitWriter : IValidationWriter
 
         var settings = new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false), CheckCharacters = false };
         var timestamp = validation.LastReport.StartedAt.ToString("yyyy-MM-ddTHH:mm:ssK", CultureInfo.InvariantCulture);
-        using var buffer = new Utf8StringWriter();
+        using var buffer = new JUnitReportWriter.StringWriterUtf8(CultureInfo.InvariantCulture);
         using (var xml = XmlWriter.Create(buffer, settings))
         {
             xml.WriteStartDocument();
             xml.WriteStartElement("testsuites");
             xml.WriteAttributeString("name", "faultline validate");
-            xml.WriteAttributeString("tests", Number(validation.Targets.Count));
-            xml.WriteAttributeString("failures", Number(validation.Targets.Count(t => t.Failed > 0)));
+            xml.WriteAttributeString("tests", JUnitReportWriter.Number(validation.Targets.Count));
+            xml.WriteAttributeString("failures", JUnitReportWriter.Number(validation.Targets.Count(t => t.Failed > 0)));
             xml.WriteAttributeString("errors", "0");
             xml.WriteAttributeString("timestamp", timestamp);
 
@@ -38,16 +38,16 @@ internal sealed class ValidationJUnitWriter : IValidationWriter
             {
                 var targets = validation.Targets.Where(t => string.Equals(t.Category, category.Name, StringComparison.Ordinal)).ToList();
                 xml.WriteStartElement("testsuite");
-                xml.WriteAttributeString("name", Clean(category.Name));
-                xml.WriteAttributeString("tests", Number(targets.Count));
-                xml.WriteAttributeString("failures", Number(targets.Count(t => t.Failed > 0)));
+                xml.WriteAttributeString("name", JUnitReportWriter.Clean(category.Name));
+                xml.WriteAttributeString("tests", JUnitReportWriter.Number(targets.Count));
+                xml.WriteAttributeString("failures", JUnitReportWriter.Number(targets.Count(t => t.Failed > 0)));
                 xml.WriteAttributeString("errors", "0");
                 xml.WriteAttributeString("skipped", "0");
                 xml.WriteAttributeString("timestamp", timestamp);
                 xml.WriteStartElement("properties");
                 Property(xml, "critical", category.Critical ? "true" : "false");
-                Property(xml, "passed", Number(category.Passed));
-                Property(xml, "total", Number(category.Total));
+                Property(xml, "passed", JUnitReportWriter.Number(category.Passed));
+                Property(xml, "total", JUnitReportWriter.Number(category.Total));
                 Property(xml, "passRate", ValidationText.Rate(category.PassRate));
                 Property(xml, "minPassRate", Validator.Percent(category.MinPassRate));
                 Property(xml, "met", category.Met ? "true" : "false");
@@ -76,15 +76,15 @@ internal sealed class ValidationJUnitWriter : IValidationWriter
     private static void WriteCase(XmlWriter xml, TargetValidation target)
     {
         xml.WriteStartElement("testcase");
-        xml.WriteAttributeString("classname", Clean(target.Category));
-        xml.WriteAttributeString("name", Clean(target.Name));
+        xml.WriteAttributeString("classname", JUnitReportWriter.Clean(target.Category));
+        xml.WriteAttributeString("name", JUnitReportWriter.Clean(target.Name));
         foreach (var run in target.Runs.Where(r => !r.Passed))
         {
             var where = $"{run.Layer?.Wire() ?? "unknown"} ({run.Side?.Wire() ?? "infrastructure"})";
             xml.WriteStartElement("failure");
-            xml.WriteAttributeString("message", Clean($"run {Number(run.Run)} of {Number(target.Runs.Count)}: {where}: {run.Evidence ?? "failed"}"));
+            xml.WriteAttributeString("message", JUnitReportWriter.Clean($"run {JUnitReportWriter.Number(run.Run)} of {JUnitReportWriter.Number(target.Runs.Count)}: {where}: {run.Evidence ?? "failed"}"));
             xml.WriteAttributeString("type", run.ErrorKind ?? "condition-failed");
-            xml.WriteString(Clean($"layer: {where}\nerror: {run.ErrorKind ?? "none (a condition failed)"}\nevidence: {run.Evidence ?? "none"}\n"));
+            xml.WriteString(JUnitReportWriter.Clean($"layer: {where}\nerror: {run.ErrorKind ?? "none (a condition failed)"}\nevidence: {run.Evidence ?? "none"}\n"));
             xml.WriteEndElement();
         }
 
@@ -96,7 +96,7 @@ internal sealed class ValidationJUnitWriter : IValidationWriter
         }
 
         text.Append("; runs: ").Append(string.Join(", ", target.Runs.Select(r => r.Status.Wire())));
-        xml.WriteElementString("system-out", Clean(text.ToString()));
+        xml.WriteElementString("system-out", JUnitReportWriter.Clean(text.ToString()));
         xml.WriteEndElement();
     }
 
@@ -104,29 +104,7 @@ internal sealed class ValidationJUnitWriter : IValidationWriter
     {
         xml.WriteStartElement("property");
         xml.WriteAttributeString("name", name);
-        xml.WriteAttributeString("value", Clean(value));
+        xml.WriteAttributeString("value", JUnitReportWriter.Clean(value));
         xml.WriteEndElement();
-    }
-
-    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>Drop characters XML 1.0 cannot carry.</summary>
-    private static string Clean(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            if (XmlConvert.IsXmlChar(c) || char.IsSurrogate(c))
-            {
-                builder.Append(c);
-            }
-        }
-
-        return builder.ToString();
-    }
-
-    private sealed class Utf8StringWriter() : StringWriter(CultureInfo.InvariantCulture)
-    {
-        public override Encoding Encoding => new UTF8Encoding(false);
     }
 }

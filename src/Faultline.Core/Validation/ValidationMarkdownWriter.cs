@@ -17,17 +17,17 @@ internal sealed class ValidationMarkdownWriter : IValidationWriter
         var v = validation;
 
         var md = new StringBuilder();
-        md.Append("## Faultline validate: ").AppendLine(Inline(ValidationText.Verdict(v))).AppendLine();
+        md.Append("## Faultline validate: ").AppendLine(MarkdownReportWriter.Cell(ValidationText.Verdict(v))).AppendLine();
         var context = new List<string>();
         if (v.LastReport.Environment is { } environment)
         {
-            context.Add($"environment `{Code(environment)}`");
+            context.Add($"environment `{MarkdownReportWriter.Code(environment)}`");
         }
 
         context.Add("last run started " + v.LastReport.StartedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture));
         if (v.BaselineSource is { } baseline)
         {
-            context.Add($"baseline `{Code(Path.GetFileName(baseline))}`");
+            context.Add($"baseline `{MarkdownReportWriter.Code(Path.GetFileName(baseline))}`");
         }
 
         md.AppendLine(string.Join(" · ", context)).AppendLine();
@@ -40,10 +40,10 @@ internal sealed class ValidationMarkdownWriter : IValidationWriter
             var met = c.Met ? "yes" : "**no**";
             if (c.Note is { } note)
             {
-                met += " — " + Inline(note);
+                met += " — " + MarkdownReportWriter.Cell(note);
             }
 
-            md.Append("| ").Append(Inline(c.Name))
+            md.Append("| ").Append(MarkdownReportWriter.Cell(c.Name))
                 .Append(" | ").Append(c.Critical ? "yes" : "no")
                 .Append(" | ").Append(ValidationText.Fraction(c))
                 .Append(" | ").Append(ValidationText.Rate(c.PassRate))
@@ -60,8 +60,8 @@ internal sealed class ValidationMarkdownWriter : IValidationWriter
         foreach (var t in v.Targets)
         {
             var outcome = t.Outcome == TargetOutcome.Passing ? "passing" : $"**{t.Outcome.Wire()}**";
-            md.Append("| ").Append(Inline(t.Name))
-                .Append(" | ").Append(Inline(t.Category))
+            md.Append("| ").Append(MarkdownReportWriter.Cell(t.Name))
+                .Append(" | ").Append(MarkdownReportWriter.Cell(t.Category))
                 .Append(" | ").Append(outcome);
             if (withBaseline)
             {
@@ -69,7 +69,7 @@ internal sealed class ValidationMarkdownWriter : IValidationWriter
             }
 
             md.Append(" | ").Append(string.Join(", ", t.Runs.Select(r => r.Status.Wire())))
-                .Append(" | ").Append(Inline(ReportText.Truncate(ValidationText.LastFailure(t), 160)))
+                .Append(" | ").Append(MarkdownReportWriter.Cell(ReportText.Truncate(ValidationText.LastFailure(t), 160)))
                 .AppendLine(" |");
         }
 
@@ -83,38 +83,10 @@ internal sealed class ValidationMarkdownWriter : IValidationWriter
         {
             foreach (var reason in v.Signoff.Reasons)
             {
-                md.Append("- ").AppendLine(Inline(reason));
+                md.Append("- ").AppendLine(MarkdownReportWriter.Cell(reason));
             }
         }
 
         output.Write(md.ToString());
     }
-
-    /// <summary>One line, Markdown/HTML control characters escaped so evidence shows as text.</summary>
-    private static string Inline(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        foreach (var c in ReportText.OneLine(text))
-        {
-            switch (c)
-            {
-                case '<':
-                    builder.Append("&lt;");
-                    break;
-                case '>':
-                    builder.Append("&gt;");
-                    break;
-                case '|' or '*' or '_' or '`' or '[' or ']' or '\\':
-                    builder.Append('\\').Append(c);
-                    break;
-                default:
-                    builder.Append(c);
-                    break;
-            }
-        }
-
-        return builder.ToString();
-    }
-
-    private static string Code(string text) => text.Replace("`", "'", StringComparison.Ordinal);
 }

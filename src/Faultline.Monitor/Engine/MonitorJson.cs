@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Faultline.Core.Model;
+using Faultline.Core.Reporting;
 
 namespace Faultline.Monitor.Engine;
 
@@ -29,50 +30,8 @@ public static class MonitorJson
             w.WriteString("scheduledAt", result.ScheduledAt);
             w.WriteString("startedAt", result.StartedAt);
             w.WriteNumber("lagMs", Math.Round(Math.Max(0, (result.StartedAt - result.ScheduledAt).TotalMilliseconds), 1));
-            var r = result.Result;
-            var passed = r.Status == ResultStatus.Pass;
-            w.WriteStartObject("result");
-            w.WriteString("name", r.Name);
-            w.WriteString("kind", r.Kind);
-            w.WriteString("target", r.Target);
-            w.WriteString("vantage", r.Vantage.Wire());
-            w.WriteString("status", r.Status.Wire());
-            NullableString(w, "layer", passed ? null : r.Layer?.Wire());
-            NullableString(w, "side", passed ? null : r.Side?.Wire());
-            w.WriteNumber("durationMs", r.DurationMs);
-            w.WriteStartObject("phases");
-            Optional(w, "dnsMs", r.Phases.DnsMs);
-            Optional(w, "connectMs", r.Phases.ConnectMs);
-            Optional(w, "tlsMs", r.Phases.TlsMs);
-            Optional(w, "firstByteMs", r.Phases.FirstByteMs);
-            Optional(w, "transferMs", r.Phases.TransferMs);
-            w.WriteEndObject();
-            w.WriteStartArray("conditions");
-            foreach (var c in r.Conditions)
-            {
-                w.WriteStartObject();
-                w.WriteString("expr", c.Expr);
-                w.WriteBoolean("ok", c.Ok);
-                NullableString(w, "actual", c.Actual);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            if (r.Error is { } error)
-            {
-                w.WriteStartObject("error");
-                w.WriteString("kind", error.Kind);
-                w.WriteString("message", error.Message);
-                w.WriteEndObject();
-            }
-            else
-            {
-                w.WriteNull("error");
-            }
-
-            Strings(w, "evidence", r.Evidence);
-            NullableString(w, "remedy", r.Remedy);
-            w.WriteEndObject();
+            w.WritePropertyName("result");
+            JsonReportWriter.WriteResult(w, result.Result, includeDetails: false);
         });
     }
 
