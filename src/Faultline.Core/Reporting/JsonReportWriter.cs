@@ -344,22 +344,7 @@ public sealed class JsonReportWriter : IReportWriter
             WriteNullableNumber(w, "networkPathDegraded", remote.NetworkPathDegraded);
             WriteStrings(w, "remedies", remote.Remedies);
             WriteNullableString(w, "problem", remote.Problem);
-            if (remote.Termination is { } t)
-            {
-                w.WriteStartObject("termination");
-                WriteNullableString(w, "phase", t.Phase);
-                WriteNullableString(w, "layer", t.Layer?.Wire());
-                WriteNullableString(w, "side", t.Side?.Wire());
-                WriteNullableString(w, "errorKind", t.ErrorKind);
-                WriteNullableString(w, "message", t.Message);
-                WriteNullableNumber(w, "attempts", t.Attempts);
-                WriteNullableNumber(w, "elapsedMs", t.ElapsedMs);
-                w.WriteEndObject();
-            }
-            else
-            {
-                w.WriteNull("termination");
-            }
+            WriteTermination(w, remote.Termination);
 
             w.WriteEndObject();
         }
@@ -434,6 +419,26 @@ public sealed class JsonReportWriter : IReportWriter
         w.WriteEndObject();
     }
 
+    /// <summary>A service's termination message (remote targets, startup instances), or null.</summary>
+    private static void WriteTermination(Utf8JsonWriter w, TerminationMessage? termination)
+    {
+        if (termination is not { } t)
+        {
+            w.WriteNull("termination");
+            return;
+        }
+
+        w.WriteStartObject("termination");
+        WriteNullableString(w, "phase", t.Phase);
+        WriteNullableString(w, "layer", t.Layer?.Wire());
+        WriteNullableString(w, "side", t.Side?.Wire());
+        WriteNullableString(w, "errorKind", t.ErrorKind);
+        WriteNullableString(w, "message", t.Message);
+        WriteNullableNumber(w, "attempts", t.Attempts);
+        WriteNullableNumber(w, "elapsedMs", t.ElapsedMs);
+        w.WriteEndObject();
+    }
+
     private static void WriteStrings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
     {
         w.WriteStartArray(name);
@@ -505,20 +510,7 @@ public sealed class JsonReportWriter : IReportWriter
                 WriteNullableNumber(w, "readyMs", i.ReadyMs);
                 WriteNullableNumber(w, "exitCode", i.ExitCode);
                 WriteNullableString(w, "problem", i.Problem);
-                if (i.Termination is { } t)
-                {
-                    w.WriteStartObject("termination");
-                    WriteNullableString(w, "phase", t.Phase);
-                    WriteNullableString(w, "layer", t.Layer?.Wire());
-                    WriteNullableString(w, "side", t.Side?.Wire());
-                    WriteNullableString(w, "errorKind", t.ErrorKind);
-                    WriteNullableString(w, "message", t.Message);
-                    w.WriteEndObject();
-                }
-                else
-                {
-                    w.WriteNull("termination");
-                }
+                WriteTermination(w, i.Termination);
 
                 WriteNullableString(w, "stderrTail", i.StderrTail);
                 w.WriteEndObject();
