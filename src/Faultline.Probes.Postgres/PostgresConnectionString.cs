@@ -71,12 +71,7 @@ internal static partial class PostgresConnectionString
             return false;
         }
 
-        var trimmed = text.Trim();
-        var isUrl = trimmed.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
-            || trimmed.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase);
-        var problem = isUrl
-            ? FromUrl(trimmed, redactor, out settings)
-            : FromKeyValue(trimmed, redactor, out settings);
+        var problem = Parse(text, redactor, out settings);
         if (problem is not null)
         {
             error = Invalid(targetName, redactor.Redact(problem));
@@ -84,6 +79,17 @@ internal static partial class PostgresConnectionString
         }
 
         return true;
+    }
+
+    /// <summary>Parses either form; returns what is wrong (not yet redacted), or null with <paramref name="settings"/> set.</summary>
+    internal static string? Parse(string text, SecretRedactor redactor, out PostgresSettings settings)
+    {
+        var trimmed = text.Trim();
+        var isUrl = trimmed.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            || trimmed.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase);
+        return isUrl
+            ? FromUrl(trimmed, redactor, out settings)
+            : FromKeyValue(trimmed, redactor, out settings);
     }
 
     private static ProbeError Invalid(string targetName, string reason) =>
