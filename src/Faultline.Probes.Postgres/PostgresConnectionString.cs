@@ -212,7 +212,7 @@ internal static partial class PostgresConnectionString
         }
         catch (ArgumentException ex)
         {
-            return ex.Message;
+            return $"an unknown keyword or a malformed value ({ex.Message}); use Npgsql keywords such as Host, Port, Username, Password, Database, SSL Mode";
         }
 
         redactor.Add(builder.Password);

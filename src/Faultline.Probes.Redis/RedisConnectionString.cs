@@ -45,10 +45,7 @@ internal static partial class RedisConnectionString
             return false;
         }
 
-        var trimmed = text.Trim();
-        var isUrl = trimmed.StartsWith("redis://", StringComparison.OrdinalIgnoreCase)
-            || trimmed.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase);
-        var problem = isUrl ? FromUrl(trimmed, redactor, out settings) : FromOptions(trimmed, redactor, out settings);
+        var problem = Parse(text, redactor, out settings);
         if (problem is not null)
         {
             error = Invalid(targetName, redactor.Redact(problem));
@@ -56,6 +53,15 @@ internal static partial class RedisConnectionString
         }
 
         return true;
+    }
+
+    /// <summary>Parses either form; returns what is wrong (not yet redacted), or null with <paramref name="settings"/> set.</summary>
+    internal static string? Parse(string text, SecretRedactor redactor, out RedisSettings settings)
+    {
+        var trimmed = text.Trim();
+        var isUrl = trimmed.StartsWith("redis://", StringComparison.OrdinalIgnoreCase)
+            || trimmed.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase);
+        return isUrl ? FromUrl(trimmed, redactor, out settings) : FromOptions(trimmed, redactor, out settings);
     }
 
     private static ProbeError Invalid(string targetName, string reason) =>
