@@ -14,7 +14,7 @@
 #   scripts/services.sh install                      apt-get install what is missing (as root)
 #
 # `dns` (dnsmasq answering the names in FAULTLINE_DNS_HOSTS, default <state>/dns/hosts, on
-# FAULTLINE_DNS_PORT, default 55353) only starts when named; `down` without names stops it too.
+# FAULTLINE_DNS_PORT, default 25353, below the ephemeral port range: dnsmasq cannot bind over a TIME_WAIT) only starts when named; `down` without names stops it too.
 # FAULTLINE_NGINX_INCLUDE=DIR makes nginx also load DIR/*.conf (extra servers, e.g. a TLS one).
 # Everything lives in the state dir (default <repo>/.faultline/services, or FAULTLINE_SERVICES_DIR).
 # Ports: FAULTLINE_PG_PORT (55432), FAULTLINE_REDIS_PORT (56379), FAULTLINE_REDIS_TLS_PORT (56380),
@@ -94,7 +94,7 @@ REDIS_PORT=$(setting FAULTLINE_REDIS_PORT 56379)
 REDIS_TLS_PORT=$(setting FAULTLINE_REDIS_TLS_PORT 56380)
 NGINX_PORT=$(setting FAULTLINE_NGINX_PORT 58080)
 UPSTREAM_PORT=$(setting FAULTLINE_UPSTREAM_PORT 58081)
-DNS_PORT=$(setting FAULTLINE_DNS_PORT 55353)
+DNS_PORT=$(setting FAULTLINE_DNS_PORT 25353)
 DNS_HOSTS=$(setting FAULTLINE_DNS_HOSTS "$STATE_DIR/dns/hosts")
 NGINX_INCLUDE=$(setting FAULTLINE_NGINX_INCLUDE "")
 for port in "$PG_PORT" "$REDIS_PORT" "$REDIS_TLS_PORT" "$NGINX_PORT" "$UPSTREAM_PORT" "$DNS_PORT"; do

@@ -171,7 +171,7 @@ public sealed class CheckCommandTests
     private static string? LabValue(string name) =>
         !name.StartsWith("FAULTLINE_LAB_", StringComparison.Ordinal) ? null
         : name.EndsWith("_PORT", StringComparison.Ordinal) ? "50000"
-        : name.EndsWith("_RESOLVER", StringComparison.Ordinal) ? "127.0.0.1:55354"
+        : name.EndsWith("_RESOLVER", StringComparison.Ordinal) ? "127.0.0.1:25354"
         : name.EndsWith("_URL", StringComparison.Ordinal) ? "https://api.lab.test:58443"
         : name.EndsWith("_FILE", StringComparison.Ordinal) || name.EndsWith("_DIR", StringComparison.Ordinal) ? typeof(CheckCommandTests).Assembly.Location
         : "example-value";

@@ -46,7 +46,7 @@ public sealed class LabStack : IAsyncDisposable
         ("redis-tls", "FAULTLINE_LAB_REDIS_TLS_PORT", 56400),
         ("nginx", "FAULTLINE_LAB_NGINX_PORT", 58180),
         ("lb", "FAULTLINE_LAB_LB_PORT", 58443),
-        ("dns", "FAULTLINE_LAB_DNS_PORT", 55354),
+        ("dns", "FAULTLINE_LAB_DNS_PORT", 25354),
         ("app", "FAULTLINE_LAB_APP_PORT", 58184),
         ("relay-control", "FAULTLINE_LAB_RELAY_CONTROL_PORT", 58190),
         ("relay-db", "FAULTLINE_LAB_RELAY_DB_PORT", 58191),
