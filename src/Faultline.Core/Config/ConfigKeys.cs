@@ -157,6 +157,7 @@ internal static class ConfigKeys
         new(Target, "category", KeyType.String, "Group name, for reports and --category.") { Default = "default", Example = "connectivity" },
         new(Target, "conditions", KeyType.StringList, "Conditions that must hold, e.g. \"[STATUS] == 200\"; see docs/conditions.md.") { Format = KeyFormat.Condition, Example = "[\"[STATUS] == 200\", \"[RESPONSE_TIME] < 2s\"]" },
         new(Target, "dependsOn", KeyType.StringList, "Names of targets this one needs; used to pick the root cause.") { Format = KeyFormat.TargetName, Example = "[db-port]" },
+        new(Target, "service", KeyType.String, "Name of the remote target of the service that serves this one: its failing inside components become this target's causes (inferred from the URL's origin when not set; see docs/attribution.md).") { Format = KeyFormat.TargetName, Example = "api" },
         new(Target, "timeout", KeyType.Duration, "This target's hard deadline.") { Default = "defaults.timeout", Example = "5s" },
         new(Target, "interval", KeyType.Duration, "monitor: how often the target is probed (at least 1s).") { Default = "30s", Example = "10s", MinimumDuration = TimeSpan.FromSeconds(1) },
         new(Target, "failureThreshold", KeyType.Integer, "monitor: consecutive failures before an incident opens.") { Default = "3", Minimum = 1, Maximum = 100, Example = "3" },

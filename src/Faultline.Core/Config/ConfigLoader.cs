@@ -326,6 +326,7 @@ public static partial class ConfigLoader
             Category = t.String("category") ?? defaults.Category,
             Conditions = t.List("conditions").Select(v => v.Value).ToList(),
             DependsOn = t.List("dependsOn").Select(v => v.Value).ToList(),
+            Service = t.String("service"),
             Timeout = t.GetValue<TimeSpan>("timeout"),
             Tls = tls,
             Url = t.String("url"),
@@ -667,6 +668,25 @@ public static partial class ConfigLoader
             }
 
             graph[name] = edges;
+
+            if (target.Get<LocatedString>("service") is { } service)
+            {
+                if (!byName.TryGetValue(service.Value, out var served))
+                {
+                    var suggestion = Suggestions.Nearest(service.Value, byName.Keys);
+                    var hint = suggestion is not null ? $"did you mean '{suggestion}'?" : "name a target of kind remote";
+                    reader.Error(service.Node, $"target '{name}' names service '{service.Display}', which is not defined", hint);
+                }
+                else if (served.String("kind") != TargetKinds.Remote)
+                {
+                    reader.Error(service.Node, $"target '{name}' names service '{service.Display}', which is of kind {served.String("kind")}, not remote",
+                        "service names the remote target that reads the serving service's /health/infrastructure");
+                }
+                else if (string.Equals(service.Value, name, StringComparison.Ordinal))
+                {
+                    reader.Error(service.Node, $"target '{name}' names itself as its service", "remove service from the remote target");
+                }
+            }
         }
 
         // Depth-first search in declaration order; each cycle is reported once, at its first target.

@@ -86,6 +86,9 @@ public sealed record TargetSpec
 
     public IReadOnlyList<string> DependsOn { get; init; } = [];
 
+    /// <summary>The <c>remote</c> target of the service that serves this target (<c>service:</c>); see docs/attribution.md.</summary>
+    public string? Service { get; init; }
+
     /// <summary>This target's hard deadline; null = <see cref="DefaultsSpec.Timeout"/>.</summary>
     public TimeSpan? Timeout { get; init; }
 

@@ -41,6 +41,12 @@ public sealed record TargetResult
 
     public IReadOnlyList<string> DependsOn { get; init; } = [];
 
+    /// <summary>The <c>remote</c> target of the service that serves this target, as configured (<c>service:</c>); null to infer it from the URL.</summary>
+    public string? Service { get; init; }
+
+    /// <summary>The root this result follows from (null for a root, a pass, or before the report was built); set by <see cref="Reporting.ReportBuilder"/>.</summary>
+    public Reporting.CauseRef? Cause { get; init; }
+
     /// <summary>The raw observation, for writers that show protocol facts (certificate, DNS answers, headroom).</summary>
     public Observation? Observation { get; init; }
 
@@ -67,6 +73,12 @@ public sealed record ReportSummary
     public Attribution Attribution { get; init; }
 
     public PrimaryFailure? Primary { get; init; }
+
+    /// <summary>The independent roots of the failing and warning results, in tie-break order; see <see cref="Reporting.Causality"/>.</summary>
+    public IReadOnlyList<Reporting.RootCause> Roots { get; init; } = [];
+
+    /// <summary>Secondary findings next to the roots (an optional dependency a critical path waits on).</summary>
+    public IReadOnlyList<Reporting.Finding> Findings { get; init; } = [];
 }
 
 public sealed record Report

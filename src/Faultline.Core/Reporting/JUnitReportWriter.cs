@@ -51,15 +51,14 @@ internal sealed class JUnitReportWriter : IReportWriter
                 xml.WriteAttributeString("skipped", "0");
                 xml.WriteAttributeString("time", ReportText.Seconds(results.Max(r => r.DurationMs)));
                 xml.WriteAttributeString("timestamp", report.StartedAt.ToString("yyyy-MM-ddTHH:mm:ssK", CultureInfo.InvariantCulture));
+                xml.WriteStartElement("properties");
                 if (report.Environment is { } environment)
                 {
-                    xml.WriteStartElement("properties");
-                    xml.WriteStartElement("property");
-                    xml.WriteAttributeString("name", "environment");
-                    xml.WriteAttributeString("value", Clean(environment));
-                    xml.WriteEndElement();
-                    xml.WriteEndElement();
+                    WriteProperty(xml, "environment", environment);
                 }
+
+                WriteProperty(xml, "verdict", ReportText.Verdict(report));
+                xml.WriteEndElement();
 
                 foreach (var result in results)
                 {
@@ -89,8 +88,9 @@ internal sealed class JUnitReportWriter : IReportWriter
             var layer = result.Layer?.Wire() ?? "unknown";
             var side = result.Side?.Wire() ?? "infrastructure";
             var critical = result.Critical ? string.Empty : " (non-critical)";
+            var where = result.Cause is { } cause ? $"consequence of {cause.Target} — {cause.Layer.Wire()} ({cause.Side.Wire()})" : $"{layer} ({side})";
             xml.WriteStartElement("failure");
-            xml.WriteAttributeString("message", Clean($"{layer} ({side}){critical}: {ReportText.OneLine(ReportText.Reason(result) ?? "failed")}"));
+            xml.WriteAttributeString("message", Clean($"{where}{critical}: {ReportText.OneLine(ReportText.Reason(result) ?? "failed")}"));
             xml.WriteAttributeString("type", result.Error?.Kind ?? "condition-failed");
             xml.WriteString(Clean(Body(result)));
             xml.WriteEndElement();
@@ -113,10 +113,22 @@ internal sealed class JUnitReportWriter : IReportWriter
         xml.WriteEndElement();
     }
 
+    private static void WriteProperty(XmlWriter xml, string name, string value)
+    {
+        xml.WriteStartElement("property");
+        xml.WriteAttributeString("name", name);
+        xml.WriteAttributeString("value", Clean(value));
+        xml.WriteEndElement();
+    }
+
     private static string Body(TargetResult result)
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"target: {result.Kind} {result.Target}").AppendLine();
+        if (result.Cause is { } cause)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"consequence of: {cause.Target} ({cause.Layer.Wire()}, {cause.Side.Wire()}); own layer: {result.Layer?.Wire() ?? "unknown"} ({result.Side?.Wire() ?? "infrastructure"})").AppendLine();
+        }
         if (result.Error is { } error)
         {
             text.Append(CultureInfo.InvariantCulture, $"error: {error.Kind}: {error.Message}").AppendLine();

@@ -89,6 +89,40 @@ public sealed class JsonReportWriter : IReportWriter
             w.WriteNull("primary");
         }
 
+        w.WriteStartArray("roots");
+        foreach (var root in s.Roots)
+        {
+            w.WriteStartObject();
+            w.WriteString("target", root.Target);
+            w.WriteString("layer", root.Layer.Wire());
+            w.WriteString("side", root.Side.Wire());
+            w.WriteString("status", root.Status.Wire());
+            w.WriteBoolean("critical", root.Critical);
+            w.WriteStartArray("consequences");
+            foreach (var name in root.Consequences)
+            {
+                w.WriteStringValue(name);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("findings");
+        foreach (var finding in s.Findings)
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", finding.Kind);
+            w.WriteString("target", finding.Target);
+            w.WriteString("dependency", finding.Dependency);
+            w.WriteString("layer", finding.Layer.Wire());
+            w.WriteString("side", finding.Side.Wire());
+            w.WriteString("message", finding.Message);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
         w.WriteEndObject();
 
         w.WriteStartArray("results");
@@ -123,6 +157,19 @@ public sealed class JsonReportWriter : IReportWriter
         w.WriteString("status", r.Status.Wire());
         WriteNullableString(w, "layer", passed ? null : r.Layer?.Wire());
         WriteNullableString(w, "side", passed ? null : r.Side?.Wire());
+        if (r.Cause is { } cause && !passed)
+        {
+            w.WriteStartObject("cause");
+            w.WriteString("target", cause.Target);
+            w.WriteString("layer", cause.Layer.Wire());
+            w.WriteString("side", cause.Side.Wire());
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("cause");
+        }
+
         w.WriteNumber("durationMs", r.DurationMs);
 
         w.WriteStartObject("phases");

@@ -41,8 +41,8 @@ internal sealed class MarkdownReportWriter : IReportWriter
             md.Append("| ").Append(Cell(r.Name))
                 .Append(" | ").Append(Cell(r.Kind))
                 .Append(" | ").Append(status)
-                .Append(" | ").Append(passed ? string.Empty : Cell(r.Layer?.Wire() ?? string.Empty))
-                .Append(" | ").Append(passed ? string.Empty : Cell(r.Side?.Wire() ?? string.Empty))
+                .Append(" | ").Append(passed ? string.Empty : Cell(r.Cause is { } cause ? ReportText.CauseArrow(cause) : r.Layer?.Wire() ?? string.Empty))
+                .Append(" | ").Append(passed || r.Cause is not null ? string.Empty : Cell(r.Side?.Wire() ?? string.Empty))
                 .Append(" | ").Append(Cell(ReportText.Time(r.DurationMs)))
                 .Append(" | ").Append(Cell(ReportText.Truncate(ReportText.Detail(r), 140)))
                 .AppendLine(" |");
@@ -55,6 +55,26 @@ internal sealed class MarkdownReportWriter : IReportWriter
             md.Append(CultureInfo.InvariantCulture, $"**{Inline(primary.Target)}** — {primary.Layer.Wire()} ({primary.Side.Wire()})");
             var reason = report.Results.FirstOrDefault(r => r.Name == primary.Target) is { } pr ? ReportText.Reason(pr) : null;
             md.AppendLine(reason is null ? string.Empty : ": " + Inline(ReportText.OneLine(reason))).AppendLine();
+            var others = report.Summary.Roots.Where(r => r.Status == ResultStatus.Fail && r.Target != primary.Target).ToList();
+            foreach (var root in report.Summary.Roots.Where(r => r.Status == ResultStatus.Fail))
+            {
+                if (root.Consequences.Count > 0)
+                {
+                    md.Append(CultureInfo.InvariantCulture, $"- {Inline(root.Target)} → consequences: {Inline(string.Join(", ", root.Consequences))}").AppendLine();
+                }
+            }
+
+            foreach (var root in others)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"- another root: **{Inline(root.Target)}** — {root.Layer.Wire()} ({root.Side.Wire()})").AppendLine();
+            }
+
+            foreach (var finding in ReportText.Findings(report))
+            {
+                md.Append("- ").AppendLine(Inline(ReportText.OneLine(finding)));
+            }
+
+            md.AppendLine();
         }
 
         var problems = report.Results.Where(r => r.Status != ResultStatus.Pass).ToList();
@@ -65,6 +85,11 @@ internal sealed class MarkdownReportWriter : IReportWriter
             {
                 var tag = r.Status == ResultStatus.Warn ? "warning" : r.Critical ? "failure" : "non-critical failure";
                 md.Append(CultureInfo.InvariantCulture, $"#### {Inline(r.Name)} ({Inline(r.Kind)}) — {r.Layer?.Wire() ?? "unknown"} ({r.Side?.Wire() ?? "infrastructure"}), {tag}").AppendLine().AppendLine();
+                if (r.Cause is { } following)
+                {
+                    md.Append(CultureInfo.InvariantCulture, $"- consequence of **{Inline(following.Target)}** — {following.Layer.Wire()} ({following.Side.Wire()})").AppendLine();
+                }
+
                 if (r.Error is { } error)
                 {
                     md.Append(CultureInfo.InvariantCulture, $"- error `{Code(error.Kind)}`: {Inline(ReportText.OneLine(error.Message))}").AppendLine();

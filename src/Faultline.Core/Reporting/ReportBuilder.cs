@@ -9,30 +9,45 @@ public static class ReportBuilder
     {
         ArgumentNullException.ThrowIfNull(results);
 
-        var failing = results.Where(r => r.Status == ResultStatus.Fail).ToList();
-        var byLayer = new Dictionary<Layer, int>();
-        foreach (var result in failing)
+        var causal = Causality.Analyze(results);
+        var byName = new Dictionary<string, TargetResult>(StringComparer.Ordinal);
+        foreach (var result in results)
         {
-            var layer = result.Layer ?? Layer.Unknown;
-            byLayer[layer] = byLayer.GetValueOrDefault(layer) + 1;
+            byName.TryAdd(result.Name, result);
+        }
+
+        var linked = results
+            .Select(r => causal.RootOf.TryGetValue(r.Name, out var root) && byName.TryGetValue(root, out var cause)
+                ? r with { Cause = new CauseRef(cause.Name, cause.Layer ?? Layer.Unknown, cause.Side ?? Side.Infrastructure) }
+                : r with { Cause = null })
+            .ToList();
+
+        var failing = linked.Where(r => r.Status == ResultStatus.Fail).ToList();
+        var failingRoots = causal.Roots.Where(r => r.Status == ResultStatus.Fail).ToList();
+        var byLayer = new Dictionary<Layer, int>();
+        foreach (var root in failingRoots)
+        {
+            byLayer[root.Layer] = byLayer.GetValueOrDefault(root.Layer) + 1;
         }
 
         var criticalFailures = failing.Count(r => r.Critical);
-        var warnings = results.Count(r => r.Status == ResultStatus.Warn);
+        var warnings = linked.Count(r => r.Status == ResultStatus.Warn);
         var status = criticalFailures > 0 ? OverallStatus.Unhealthy
             : failing.Count > 0 || warnings > 0 ? OverallStatus.Degraded
             : OverallStatus.Healthy;
 
         var summary = new ReportSummary
         {
-            Total = results.Count,
-            Passed = results.Count(r => r.Status == ResultStatus.Pass),
+            Total = linked.Count,
+            Passed = linked.Count(r => r.Status == ResultStatus.Pass),
             Failed = failing.Count,
             Warnings = warnings,
             CriticalFailures = criticalFailures,
             ByLayer = LayerNames.RootCauseOrder.Where(byLayer.ContainsKey).ToDictionary(l => l, l => byLayer[l]),
-            Attribution = AttributionOf(failing),
-            Primary = PickPrimary(results),
+            Attribution = AttributionOf(failingRoots.Count > 0 ? failingRoots : causal.Roots),
+            Primary = causal.Primary is { } p ? new PrimaryFailure(p.Target, p.Layer, p.Side) : null,
+            Roots = causal.Roots,
+            Findings = causal.Findings,
         };
 
         return new Report
@@ -42,104 +57,32 @@ public static class ReportBuilder
             StartedAt = startedAt,
             DurationMs = Math.Round(duration.TotalMilliseconds, 1),
             Summary = summary,
-            Results = results,
+            Results = linked,
         };
     }
 
     /// <summary>
-    /// The root-cause rule. Candidates are the failing critical targets that do not depend
-    /// (directly or through other targets, via <c>dependsOn</c>) on another failing critical
-    /// target: the deepest failures. Ties go to the most fundamental layer in
-    /// <see cref="LayerNames.RootCauseOrder"/> (dns → network → tls → proxy → configuration →
-    /// database → cache → application → unknown), then to the earlier result. When dependencies
-    /// form a cycle that leaves no candidate, every failing critical target is a candidate. No
-    /// failing critical target: null (non-critical failures never become the primary).
+    /// The root-cause rule: the primary is the first root (<see cref="Causality.Analyze"/>, in layer order
+    /// dns → network → tls → proxy → configuration → database → cache → application → unknown, then file
+    /// order) that is critical or that a critical failure follows from. Roots are the failing results that
+    /// follow from no other failing result through <c>dependsOn</c> (transitively, through passing targets
+    /// too), a service's inside view, or an optional dependency a critical path waits on. When dependencies
+    /// form a cycle, its first member in that order is the root. Null when no critical result fails.
     /// </summary>
     public static PrimaryFailure? PickPrimary(IReadOnlyList<TargetResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-
-        var failingCritical = results.Where(r => r.Status == ResultStatus.Fail && r.Critical).ToList();
-        if (failingCritical.Count == 0)
-        {
-            return null;
-        }
-
-        var byName = new Dictionary<string, TargetResult>(StringComparer.Ordinal);
-        foreach (var result in results)
-        {
-            byName.TryAdd(result.Name, result);
-        }
-
-        var failingNames = failingCritical.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
-        var candidates = failingCritical
-            .Where(r => !DependsOnAny(r, failingNames, byName))
-            .ToList();
-        if (candidates.Count == 0)
-        {
-            candidates = failingCritical;
-        }
-
-        var chosen = candidates
-            .Select((result, index) => (result, index))
-            .OrderBy(c => Rank(c.result.Layer ?? Layer.Unknown))
-            .ThenBy(c => c.index)
-            .First().result;
-
-        return new PrimaryFailure(chosen.Name, chosen.Layer ?? Layer.Unknown, chosen.Side ?? Side.Infrastructure);
+        return Causality.Analyze(results).Primary is { } p ? new PrimaryFailure(p.Target, p.Layer, p.Side) : null;
     }
 
-    private static bool DependsOnAny(TargetResult start, HashSet<string> failing, Dictionary<string, TargetResult> byName)
+    private static Attribution AttributionOf(IReadOnlyList<RootCause> roots)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal) { start.Name };
-        var pending = new Stack<string>(start.DependsOn);
-        while (pending.Count > 0)
-        {
-            var name = pending.Pop();
-            if (!seen.Add(name))
-            {
-                continue;
-            }
-
-            if (failing.Contains(name))
-            {
-                return true;
-            }
-
-            if (byName.TryGetValue(name, out var next))
-            {
-                foreach (var dependency in next.DependsOn)
-                {
-                    pending.Push(dependency);
-                }
-            }
-        }
-
-        return false;
-    }
-
-    private static int Rank(Layer layer)
-    {
-        var order = LayerNames.RootCauseOrder;
-        for (var i = 0; i < order.Count; i++)
-        {
-            if (order[i] == layer)
-            {
-                return i;
-            }
-        }
-
-        return order.Count;
-    }
-
-    private static Attribution AttributionOf(IReadOnlyList<TargetResult> failing)
-    {
-        if (failing.Count == 0)
+        if (roots.Count == 0)
         {
             return Attribution.None;
         }
 
-        var sides = failing.Select(r => r.Side ?? Side.Infrastructure).Distinct().ToList();
+        var sides = roots.Select(r => r.Side).Distinct().ToList();
         return sides.Count > 1 ? Attribution.Mixed
             : sides[0] == Side.Infrastructure ? Attribution.Infrastructure
             : Attribution.Application;

@@ -7,9 +7,10 @@ namespace Faultline.Core.Reporting;
 internal static class ReportText
 {
     /// <summary>
-    /// <c>UNHEALTHY — 2 critical failures — infrastructure: tls 1, database 1</c>,
-    /// <c>DEGRADED — 1 non-critical failure, 1 warning — application: cache 1</c>,
-    /// <c>HEALTHY — 7 targets passed</c>.
+    /// <c>UNHEALTHY — 3 critical failures — root cause: database (infrastructure) at db; 2 consequences</c>,
+    /// <c>UNHEALTHY — 2 critical failures — 2 root causes (mixed): tls (infrastructure) at cert, application (application) at api</c>,
+    /// <c>DEGRADED — 1 non-critical failure, 1 warning — root cause: cache (infrastructure) at cache</c>,
+    /// <c>HEALTHY — 7 targets passed</c>. Only failing roots are named; consequences are counted.
     /// </summary>
     public static string Verdict(Report report)
     {
@@ -38,14 +39,33 @@ internal static class ReportText
         }
 
         var line = $"{word} — {string.Join(", ", parts)}";
-        if (s.Failed > 0)
+        var roots = s.Roots.Where(r => r.Status == ResultStatus.Fail).ToList();
+        if (roots.Count == 1)
         {
-            var layers = string.Join(", ", s.ByLayer.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key.Wire()} {kv.Value}")));
-            line += $" — {s.Attribution.Wire()}: {layers}";
+            line += $" — root cause: {Where(roots[0])}";
+        }
+        else if (roots.Count > 1)
+        {
+            line += $" — {roots.Count} root causes ({s.Attribution.Wire()}): {string.Join(", ", roots.Select(Where))}";
+        }
+
+        var consequences = roots.Sum(r => r.Consequences.Count);
+        if (roots.Count > 0 && consequences > 0)
+        {
+            line += "; " + Count(consequences, "consequence");
         }
 
         return line;
+
+        static string Where(RootCause root) => $"{root.Layer.Wire()} ({root.Side.Wire()}) at {root.Target}";
     }
+
+    /// <summary><c>Also: golden-path waits on optional dependency redis: … (application)</c>, one line per finding.</summary>
+    public static IEnumerable<string> Findings(Report report) =>
+        report.Summary.Findings.Select(f => $"Also: {f.Message} ({f.Side.Wire()})");
+
+    /// <summary><c>← db</c>: what a consequence's row shows in place of its own layer and side.</summary>
+    public static string CauseArrow(CauseRef cause) => "← " + cause.Target;
 
     /// <summary><c>Root cause: db — database (infrastructure): connect timed out after 5 s</c>; null without a primary.</summary>
     public static string? RootCause(Report report)

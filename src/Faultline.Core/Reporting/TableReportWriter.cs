@@ -31,8 +31,8 @@ internal sealed class TableReportWriter(bool color) : IReportWriter
             StatusWord(r.Status),
             ReportText.Truncate(r.Name, 24),
             ReportText.Truncate(r.Kind, 10),
-            r.Status == ResultStatus.Pass ? string.Empty : r.Layer?.Wire() ?? string.Empty,
-            r.Status == ResultStatus.Pass ? string.Empty : ShortSide(r.Side),
+            r.Status == ResultStatus.Pass ? string.Empty : r.Cause is { } cause ? ReportText.CauseArrow(cause) : r.Layer?.Wire() ?? string.Empty,
+            r.Status == ResultStatus.Pass || r.Cause is not null ? string.Empty : ShortSide(r.Side),
             ReportText.Time(r.DurationMs),
             ReportText.Detail(r),
         }).ToList();
@@ -65,6 +65,11 @@ internal sealed class TableReportWriter(bool color) : IReportWriter
             text.Append(Paint(ColorOf(r.Status), StatusWord(r.Status)))
                 .Append(' ').Append(r.Name).Append(" (").Append(r.Kind).Append(critical).Append(") — ")
                 .Append(r.Layer?.Wire() ?? "unknown").Append(" (").Append(r.Side?.Wire() ?? "infrastructure").AppendLine(")");
+            if (r.Cause is { } following)
+            {
+                AppendWrapped(text, $"consequence of {following.Target} — {following.Layer.Wire()} ({following.Side.Wire()})");
+            }
+
             if (r.Error is { } error)
             {
                 AppendWrapped(text, $"{error.Kind}: {ReportText.OneLine(error.Message)}");
@@ -90,6 +95,11 @@ internal sealed class TableReportWriter(bool color) : IReportWriter
         if (ReportText.RootCause(report) is { } rootCause)
         {
             text.AppendLine(ReportText.OneLine(rootCause));
+        }
+
+        foreach (var finding in ReportText.Findings(report))
+        {
+            text.AppendLine(ReportText.OneLine(finding));
         }
 
         text.AppendLine(Paint(Bold + ColorOf(report.Status), ReportText.Verdict(report)));

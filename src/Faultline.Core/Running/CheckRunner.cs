@@ -149,6 +149,7 @@ public sealed partial class CheckRunner
             // The outside view rests on what the service sees inside: a failing component is deeper than
             // anything that reached it through this target, so the root-cause rule picks the component.
             DependsOn = [.. target.DependsOn, .. children.Select(c => c.Name)],
+            Service = target.Service,
             Observation = observation,
         };
 

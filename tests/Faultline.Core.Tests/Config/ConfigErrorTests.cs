@@ -309,6 +309,32 @@ public class ConfigErrorTests
     }
 
     [Fact]
+    public void LoadText_ServiceUnknown_SuggestsNearest()
+    {
+        var error = SingleError("targets:\n  - { name: api, kind: remote, url: \"https://a.test/health/infrastructure\" }\n  - { name: ready, kind: http, url: \"https://a.test/ready\", service: apj }\n", 3, 70);
+
+        Assert.Equal("target 'ready' names service 'apj', which is not defined", error.Message);
+        Assert.Equal("did you mean 'api'?", error.Hint);
+    }
+
+    [Fact]
+    public void LoadText_ServiceNotRemote_SaysWhichKindItIs()
+    {
+        var error = SingleError("targets:\n  - { name: api, kind: tcp, host: h, port: 1 }\n  - { name: ready, kind: http, url: \"https://a.test/ready\", service: api }\n", 3, 70);
+
+        Assert.Equal("target 'ready' names service 'api', which is of kind tcp, not remote", error.Message);
+    }
+
+    [Fact]
+    public void LoadText_Service_IsCarriedOntoTheTarget()
+    {
+        var config = ConfigLoader.LoadText("targets:\n  - { name: api, kind: remote, url: \"https://a.test/health/infrastructure\" }\n  - { name: ready, kind: http, url: \"https://b.test/ready\", service: api }\n", "faultline.yaml", ".");
+
+        Assert.Equal("api", config.Targets[1].Service);
+        Assert.Null(config.Targets[0].Service);
+    }
+
+    [Fact]
     public void LoadText_DependsOnCycle_NamesTheCycle()
     {
         const string yaml = """

@@ -185,8 +185,10 @@ public class ReportBuilderTests
     {
         var report = ReportBuilder.Build(null, Started, TimeSpan.Zero, [Pass("a"), Warn("b")]);
 
+        // A warning is a root of its own: it decides the attribution when nothing fails, but byLayer counts failures only.
         Assert.Equal(OverallStatus.Degraded, report.Status);
-        Assert.Equal(Attribution.None, report.Summary.Attribution);
+        Assert.Equal(Attribution.Infrastructure, report.Summary.Attribution);
+        Assert.Equal("b", Assert.Single(report.Summary.Roots).Target);
         Assert.Empty(report.Summary.ByLayer);
     }
 

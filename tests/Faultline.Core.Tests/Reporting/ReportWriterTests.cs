@@ -130,7 +130,7 @@ public class ReportWriterTests
 
         var summary = root.GetProperty("summary");
         Assert.Equal(
-            ["total", "passed", "failed", "warnings", "criticalFailures", "byLayer", "attribution", "primary"],
+            ["total", "passed", "failed", "warnings", "criticalFailures", "byLayer", "attribution", "primary", "roots", "findings"],
             summary.EnumerateObject().Select(p => p.Name));
         Assert.Equal(4, summary.GetProperty("total").GetInt32());
         Assert.Equal(2, summary.GetProperty("criticalFailures").GetInt32());
@@ -143,7 +143,7 @@ public class ReportWriterTests
 
         var results = root.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal(4, results.Count);
-        string[] fields = ["name", "kind", "target", "category", "critical", "vantage", "status", "layer", "side", "durationMs", "phases", "conditions", "error", "evidence", "remedy", "warnings", "details"];
+        string[] fields = ["name", "kind", "target", "category", "critical", "vantage", "status", "layer", "side", "cause", "durationMs", "phases", "conditions", "error", "evidence", "remedy", "warnings", "details"];
         Assert.All(results, r => Assert.Equal(fields, r.EnumerateObject().Select(p => p.Name)));
 
         var api = results[0];
@@ -277,7 +277,7 @@ public class ReportWriterTests
         var md = Render("markdown", Unhealthy());
         var lines = md.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
 
-        Assert.StartsWith("## Faultline: UNHEALTHY — 2 critical failures, 1 warning — infrastructure: tls 1, database 1", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("## Faultline: UNHEALTHY — 2 critical failures, 1 warning — 2 root causes (infrastructure): tls (infrastructure) at api-cert, database (infrastructure) at db", lines[0], StringComparison.Ordinal);
         var header = lines.IndexOf("| target | kind | status | layer | side | time | detail |");
         Assert.True(header > 0);
         Assert.Equal("|---|---|---|---|---|---|---|", lines[header + 1]);
@@ -298,7 +298,7 @@ public class ReportWriterTests
         var lines = text.TrimEnd('\n').Split('\n');
 
         Assert.Equal("Root cause: api-cert — tls (infrastructure): certificate expires in 9 days, wanted > 14d", lines[^2]);
-        Assert.Equal("UNHEALTHY — 2 critical failures, 1 warning — infrastructure: tls 1, database 1", lines[^1]);
+        Assert.Equal("UNHEALTHY — 2 critical failures, 1 warning — 2 root causes (infrastructure): tls (infrastructure) at api-cert, database (infrastructure) at db", lines[^1]);
         Assert.StartsWith("PASS  api ", lines[1], StringComparison.Ordinal);
         Assert.StartsWith("FAIL  db ", lines[2], StringComparison.Ordinal);
         Assert.All(lines, l => Assert.True(l.Length <= 100 || !l.StartsWith("PASS", StringComparison.Ordinal), l));
@@ -346,7 +346,7 @@ public class ReportWriterTests
 
         var lines = Render("table", report).TrimEnd('\n').Split('\n');
 
-        Assert.Equal("DEGRADED — 1 non-critical failure, 1 warning — infrastructure: cache 1", lines[^1]);
+        Assert.Equal("DEGRADED — 1 non-critical failure, 1 warning — root cause: cache (infrastructure) at cache", lines[^1]);
         Assert.DoesNotContain(lines, l => l.StartsWith("Root cause:", StringComparison.Ordinal));
     }
 
