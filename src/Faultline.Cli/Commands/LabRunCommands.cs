@@ -15,9 +15,17 @@ internal static class LabRunCommands
         var all = new Option<bool>("--all") { Description = "Run every shipped scenario (the default)." };
         var format = new Option<string>("--format", "-f") { Description = "table (default) or json.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong([.. LabReportWriter.Formats]);
-        var command = new Command("run", "Bring the lab up, then for each scenario: restore, apply its faults, wait until the verdict settles (≤ 20 s), run examples/lab/check.yaml, compare the primary failure with the scenario's expect, restore. Prints expected/got/verdict time per scenario, a confusion matrix and the accuracy. Exit 0: every scenario attributed as expected; 1: a miss; 2: invalid scenario or usage.")
+        var repeat = new Option<int>("--repeat") { Description = "Run the whole list N times in a row (default 1) and report each scenario's passes out of N; a scenario is stable only at N/N.", DefaultValueFactory = _ => 1 };
+        repeat.Validators.Add(result =>
         {
-            scenario, scenarioFile, all, format,
+            if (result.GetValueOrDefault<int>() is < 1 or > 100)
+            {
+                result.AddError("--repeat must be between 1 and 100");
+            }
+        });
+        var command = new Command("run", "Bring the lab up, then for each scenario: restore to a verified healthy baseline, apply its faults, wait until the verdict settles (≤ 20 s), run examples/lab/check.yaml, judge the whole report against the scenario's expect (primary, attribution, every failing result's cause, findings), restore. Prints expected/got/verdict time per scenario, a confusion matrix, the accuracy and the result accuracy; with --repeat N, each scenario's passes out of N. Exit 0: every scenario run judged as expected; 1: a miss; 2: invalid scenario or usage.")
+        {
+            scenario, scenarioFile, all, format, repeat,
         };
         command.SetAction(async (parse, cancellationToken) => await GuardAsync(error, async () =>
         {
@@ -27,7 +35,7 @@ internal static class LabRunCommands
                 var scenarios = LabRunner.SelectScenarios(stack.RepositoryRoot, parse.GetValue(scenario), parse.GetValue(scenarioFile)?.FullName, parse.GetValue(all));
                 var progress = new ErrorProgress(error);
                 await stack.UpAsync(progress, cancellationToken).ConfigureAwait(false);
-                var report = await new LabRunner(stack).RunAllAsync(scenarios, progress, cancellationToken).ConfigureAwait(false);
+                var report = await new LabRunner(stack).RunAllAsync(scenarios, progress, cancellationToken, parse.GetValue(repeat)).ConfigureAwait(false);
                 LabReportWriter.Write(report, parse.GetValue(format) ?? "table", output);
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 return LabRunner.ExitCode(report);

@@ -37,7 +37,7 @@ public static class LabReportWriter
         ArgumentNullException.ThrowIfNull(output);
         var rows = report.Scenarios.Select(o => new[]
         {
-            o.Scenario.Name,
+            report.Repeat == 1 ? o.Scenario.Name : Invariant($"{o.Scenario.Name} #{o.Run}"),
             Describe(o.Scenario.Expect),
             o.Got is null ? "(no verdict)" : Describe(o.Got),
             Seconds(o.VerdictMs) + (o.Settled || o.Got is null ? string.Empty : " (unsettled)"),
@@ -66,6 +66,11 @@ public static class LabReportWriter
                 if (miss.Error is { } error)
                 {
                     output.WriteLine($"    error: {error}");
+                }
+
+                foreach (var problem in miss.Problems)
+                {
+                    output.WriteLine($"    mismatch: {problem}");
                 }
 
                 foreach (var line in Evidence(miss))
@@ -97,12 +102,35 @@ public static class LabReportWriter
             WriteGrid(output, ["expected \\ got", .. matrix.Columns], grid);
         }
 
+        if (report.Repeat > 1)
+        {
+            output.WriteLine();
+            output.WriteLine(Invariant($"Stability over {report.Repeat} runs (stable only at {report.Repeat}/{report.Repeat})"));
+            var stability = report.Stability().Select(st => new[]
+            {
+                st.Name,
+                Invariant($"{st.Passes}/{st.Runs}"),
+                st.Stable ? "stable" : "UNSTABLE",
+                Seconds(st.MeanVerdictMs),
+                st.MeanBaselineMs is { } b ? Seconds(b) : "-",
+            }).ToList();
+            WriteGrid(output, ["scenario", "passes", "", "mean verdict", "mean baseline"], stability);
+        }
+
         output.WriteLine();
         var passed = report.Scenarios.Count(s => s.Pass);
         output.WriteLine(Invariant($"Accuracy: {passed}/{report.Scenarios.Count} ({report.Accuracy * 100:0.#}%)"));
+        var matching = report.Scenarios.Sum(s => s.ResultCauses.Matching);
+        var total = report.Scenarios.Sum(s => s.ResultCauses.Total);
+        output.WriteLine(Invariant($"Result accuracy: {matching}/{total} failing results attributed to the expected cause ({report.ResultAccuracy * 100:0.#}%)"));
     }
 
-    /// <summary><c>{ accuracy, scenarios: [ { name, expected { status, target, layer, side }, got { ... }, pass, verdictMs } ] }</c>; unset fields are null; <c>error</c> only when a scenario could not be judged.</summary>
+    /// <summary>
+    /// <c>{ accuracy, resultAccuracy, repeat, startedAt, durationMs, stability: [ { name, passes, runs, stable, meanVerdictMs, meanBaselineMs } ],
+    /// scenarios: [ { name, expected { status, target, layer, side }, got { ... }, run, pass, verdictMs, baselineMs, problems, attribution,
+    /// roots, findings, results: [ { name, status, layer, side, cause } ] } ] }</c>; unset fields are null; <c>error</c> only when a
+    /// scenario could not be judged. See docs/lab.md.
+    /// </summary>
     public static void WriteJson(LabRunReport report, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -112,6 +140,32 @@ public static class LabReportWriter
         {
             json.WriteStartObject();
             json.WriteNumber("accuracy", Math.Round(report.Accuracy, 4));
+            json.WriteNumber("resultAccuracy", Math.Round(report.ResultAccuracy, 4));
+            json.WriteNumber("repeat", report.Repeat);
+            json.WriteString("startedAt", report.StartedAt);
+            json.WriteNumber("durationMs", Math.Round(report.DurationMs, 1));
+            json.WriteStartArray("stability");
+            foreach (var st in report.Stability())
+            {
+                json.WriteStartObject();
+                json.WriteString("name", st.Name);
+                json.WriteNumber("passes", st.Passes);
+                json.WriteNumber("runs", st.Runs);
+                json.WriteBoolean("stable", st.Stable);
+                json.WriteNumber("meanVerdictMs", st.MeanVerdictMs);
+                if (st.MeanBaselineMs is { } b)
+                {
+                    json.WriteNumber("meanBaselineMs", b);
+                }
+                else
+                {
+                    json.WriteNull("meanBaselineMs");
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
             json.WriteStartArray("scenarios");
             foreach (var outcome in report.Scenarios)
             {
@@ -128,12 +182,31 @@ public static class LabReportWriter
                     json.WriteNull("got");
                 }
 
+                json.WriteNumber("run", outcome.Run);
                 json.WriteBoolean("pass", outcome.Pass);
                 json.WriteNumber("verdictMs", Math.Round(outcome.VerdictMs, 1));
+                if (outcome.BaselineMs is { } baseline)
+                {
+                    json.WriteNumber("baselineMs", baseline);
+                }
+                else
+                {
+                    json.WriteNull("baselineMs");
+                }
+
                 if (outcome.Error is { } error)
                 {
                     json.WriteString("error", error);
                 }
+
+                json.WriteStartArray("problems");
+                foreach (var problem in outcome.Problems)
+                {
+                    json.WriteStringValue(problem);
+                }
+
+                json.WriteEndArray();
+                WriteReportFacts(json, outcome.Report);
 
                 json.WriteEndObject();
             }
@@ -207,6 +280,56 @@ public static class LabReportWriter
         {
             yield return "also: " + string.Join("; ", others);
         }
+    }
+
+    /// <summary><c>attribution</c>, <c>roots</c>, <c>findings</c> and <c>results [{ name, status, layer, side, cause }]</c> of the judged report (null / empty without one).</summary>
+    private static void WriteReportFacts(Utf8JsonWriter json, Report? report)
+    {
+        WriteOrNull(json, "attribution", report?.Summary.Attribution.Wire());
+        json.WriteStartArray("roots");
+        foreach (var root in report?.Summary.Roots ?? [])
+        {
+            json.WriteStartObject();
+            json.WriteString("target", root.Target);
+            json.WriteString("layer", root.Layer.Wire());
+            json.WriteString("side", root.Side.Wire());
+            json.WriteString("status", root.Status.Wire());
+            json.WriteStartArray("consequences");
+            foreach (var name in root.Consequences)
+            {
+                json.WriteStringValue(name);
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("findings");
+        foreach (var finding in report?.Summary.Findings ?? [])
+        {
+            json.WriteStartObject();
+            json.WriteString("target", finding.Target);
+            json.WriteString("dependency", finding.Dependency);
+            json.WriteString("message", finding.Message);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("results");
+        foreach (var r in report?.Results ?? [])
+        {
+            var passed = r.Status == ResultStatus.Pass;
+            json.WriteStartObject();
+            json.WriteString("name", r.Name);
+            json.WriteString("status", r.Status.Wire());
+            WriteOrNull(json, "layer", passed ? null : r.Layer?.Wire());
+            WriteOrNull(json, "side", passed ? null : r.Side?.Wire());
+            WriteOrNull(json, "cause", r.Cause?.Target);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
     }
 
     private static void WriteVerdict(Utf8JsonWriter json, string name, OverallStatus? status, string? target, Layer? layer, Side? side)

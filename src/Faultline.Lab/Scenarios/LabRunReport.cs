@@ -26,6 +26,42 @@ public sealed record ScenarioOutcome
 
     /// <summary>Why the scenario could not be judged (a lab action or relay fault failed), without secrets.</summary>
     public string? Error { get; init; }
+
+    /// <summary>What in the judged report did not match the expectation (<see cref="ScenarioJudge.Problems"/>); empty on a pass.</summary>
+    public IReadOnlyList<string> Problems { get; init; } = [];
+
+    /// <summary>Which repetition of the run this outcome belongs to (1-based; <c>faultline lab run --repeat N</c>).</summary>
+    public int Run { get; init; } = 1;
+
+    /// <summary>How long the lab took, before this scenario, to return to a verified healthy baseline (restore + healthy check); null when it did not.</summary>
+    public double? BaselineMs { get; init; }
+
+    /// <summary>The failing results of the judged report whose effective cause has the expected layer and side, and all failing results.</summary>
+    public (int Matching, int Total) ResultCauses
+    {
+        get
+        {
+            if (Report is not { } report)
+            {
+                return (0, 0);
+            }
+
+            var failing = report.Results.Where(r => r.Status == ResultStatus.Fail).ToList();
+            var e = Scenario.Expect;
+            var matching = e.Status == OverallStatus.Healthy ? 0 : failing.Count(r =>
+            {
+                var (layer, side) = ScenarioJudge.EffectiveCause(r);
+                return (e.Layer is null || e.Layer == layer) && (e.Side is null || e.Side == side);
+            });
+            return (matching, failing.Count);
+        }
+    }
+}
+
+/// <summary>One scenario over the repetitions of a run: passes out of runs; stable only when it passed every time.</summary>
+public sealed record ScenarioStability(string Name, int Passes, int Runs, double MeanVerdictMs, double? MeanBaselineMs)
+{
+    public bool Stable => Passes == Runs;
 }
 
 /// <summary>All scenarios of a run: accuracy and the layer × layer confusion matrix.</summary>
@@ -37,8 +73,36 @@ public sealed record LabRunReport
 
     public double DurationMs { get; init; }
 
-    /// <summary>Share of scenarios judged correctly, 0..1 (1 for an empty run).</summary>
+    /// <summary>How many times the list of scenarios was run (<c>--repeat</c>).</summary>
+    public int Repeat { get; init; } = 1;
+
+    /// <summary>Share of scenario runs judged correctly, 0..1 (1 for an empty run).</summary>
     public double Accuracy => Scenarios.Count == 0 ? 1 : (double)Scenarios.Count(s => s.Pass) / Scenarios.Count;
+
+    /// <summary>
+    /// Failing results, over every judged report of the run, whose effective cause (itself when a root, else its
+    /// root) has the scenario's expected layer and side, divided by all failing results; 1 when nothing failed.
+    /// </summary>
+    public double ResultAccuracy
+    {
+        get
+        {
+            var matching = Scenarios.Sum(s => s.ResultCauses.Matching);
+            var total = Scenarios.Sum(s => s.ResultCauses.Total);
+            return total == 0 ? 1 : (double)matching / total;
+        }
+    }
+
+    /// <summary>Per scenario, in the order first run: passes out of runs.</summary>
+    public IReadOnlyList<ScenarioStability> Stability() => Scenarios
+        .GroupBy(s => s.Scenario.Name, StringComparer.Ordinal)
+        .Select(g => new ScenarioStability(
+            g.Key,
+            g.Count(o => o.Pass),
+            g.Count(),
+            Math.Round(g.Average(o => o.VerdictMs), 1),
+            g.All(o => o.BaselineMs is null) ? null : Math.Round(g.Where(o => o.BaselineMs is not null).Average(o => o.BaselineMs!.Value), 1)))
+        .ToList();
 
     public bool AllPassed => Scenarios.All(s => s.Pass);
 

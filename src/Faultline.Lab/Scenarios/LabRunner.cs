@@ -17,7 +17,8 @@ namespace Faultline.Lab.Scenarios;
 /// order (relay faults through the relay's control API, actions through <see cref="LabStack"/>), wait
 /// until the verdict settles (bounded by the scenario's <see cref="ScenarioSettle.Timeout"/>, at most
 /// 20 s from the first fault), run <c>examples/lab/check.yaml</c> through the lab's resolver and CA,
-/// compare the report's primary failure with <c>expect</c>, and restore again.
+/// judge the whole report against <c>expect</c> (<see cref="ScenarioJudge.Problems"/>), and restore again.
+/// Before each scenario the lab returns to a verified healthy baseline (one check passes completely).
 /// </summary>
 /// <remarks>
 /// For <c>faultline lab run</c>: <see cref="SelectScenarios"/> → <see cref="RunAllAsync"/> →
@@ -101,41 +102,55 @@ public sealed partial class LabRunner
         return report.AllPassed ? 0 : 1;
     }
 
-    /// <summary>Runs the scenarios one after another (each restored before and after) and collects the outcomes.</summary>
-    public async Task<LabRunReport> RunAllAsync(IEnumerable<Scenario> scenarios, IProgress<string>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the scenarios one after another (each restored to a verified healthy baseline before, and restored
+    /// after) and collects the outcomes. With <paramref name="repeat"/> N the whole list runs N times in a row,
+    /// so one scenario's after-effects can reach the next, as they do in real use.
+    /// </summary>
+    public async Task<LabRunReport> RunAllAsync(IEnumerable<Scenario> scenarios, IProgress<string>? progress, CancellationToken cancellationToken, int repeat = 1)
     {
         ArgumentNullException.ThrowIfNull(scenarios);
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeat, 1);
+        var list = scenarios.ToList();
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
         var outcomes = new List<ScenarioOutcome>();
-        foreach (var scenario in scenarios)
+        for (var run = 1; run <= repeat; run++)
         {
-            progress?.Report($"{scenario.Name}: {(scenario.Faults.Count == 0 ? "no faults" : string.Join("; ", scenario.Faults.Select(f => f.Describe())))}");
-            var outcome = await RunAsync(scenario, cancellationToken).ConfigureAwait(false);
-            progress?.Report($"{scenario.Name}: {(outcome.Pass ? "pass" : "MISS")} — got {(outcome.Got is null ? "no verdict" : LabReportWriter.Describe(outcome.Got))} in {outcome.VerdictMs / 1000:0.0} s");
-            outcomes.Add(outcome);
+            var prefix = repeat == 1 ? string.Empty : $"run {run}/{repeat} ";
+            foreach (var scenario in list)
+            {
+                progress?.Report($"{prefix}{scenario.Name}: {(scenario.Faults.Count == 0 ? "no faults" : string.Join("; ", scenario.Faults.Select(f => f.Describe())))}");
+                var outcome = await RunAsync(scenario, cancellationToken, run).ConfigureAwait(false);
+                var baseline = outcome.BaselineMs is { } b ? $" (healthy baseline after {b / 1000:0.0} s)" : string.Empty;
+                progress?.Report($"{prefix}{scenario.Name}: {(outcome.Pass ? "pass" : "MISS")} — got {(outcome.Got is null ? "no verdict" : LabReportWriter.Describe(outcome.Got))} in {outcome.VerdictMs / 1000:0.0} s{baseline}"
+                    + string.Concat(outcome.Problems.Select(p => "\n    " + p)));
+                outcomes.Add(outcome);
+            }
         }
 
-        return new LabRunReport { Scenarios = outcomes, StartedAt = startedAt, DurationMs = _time.GetElapsedTime(started).TotalMilliseconds };
+        return new LabRunReport { Scenarios = outcomes, StartedAt = startedAt, DurationMs = _time.GetElapsedTime(started).TotalMilliseconds, Repeat = repeat };
     }
 
     /// <summary>
-    /// One scenario: restore, apply the faults, settle, judge, restore. A fault that cannot be applied
-    /// makes the outcome a miss with <see cref="ScenarioOutcome.Error"/> set; the stack is restored in every case.
+    /// One scenario: restore to a verified healthy baseline, apply the faults, settle, judge the whole report,
+    /// restore. A fault that cannot be applied, or a lab that does not return to healthy, makes the outcome a
+    /// miss with <see cref="ScenarioOutcome.Error"/> set; the stack is restored in every case.
     /// </summary>
-    public async Task<ScenarioOutcome> RunAsync(Scenario scenario, CancellationToken cancellationToken)
+    public async Task<ScenarioOutcome> RunAsync(Scenario scenario, CancellationToken cancellationToken, int run = 1)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         var config = LoadCheck();
-        if (await RestoreAsync(cancellationToken).ConfigureAwait(false) is { } before)
+        var (problem, baselineMs) = await BaselineAsync(config, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
         {
-            return new ScenarioOutcome { Scenario = scenario, Error = "the lab could not be restored to healthy before the scenario: " + before };
+            return new ScenarioOutcome { Scenario = scenario, Run = run, Error = problem };
         }
 
         ScenarioOutcome outcome;
         try
         {
-            outcome = await ApplyAndJudgeAsync(scenario, config, cancellationToken).ConfigureAwait(false);
+            outcome = await ApplyAndJudgeAsync(scenario, config, cancellationToken).ConfigureAwait(false) with { Run = run, BaselineMs = baselineMs };
         }
         catch
         {
@@ -147,10 +162,49 @@ public sealed partial class LabRunner
         {
             LogRestoreFailed(_logger, scenario.Name, after);
             var note = "the lab could not be restored after the scenario: " + after;
-            outcome = outcome with { Error = outcome.Error is null ? note : $"{outcome.Error}; {note}" };
+            outcome = outcome with { Error = outcome.Error is null ? note : $"{outcome.Error}; {note}", Pass = false };
         }
 
         return outcome;
+    }
+
+    /// <summary>The most the lab may take, after a restore, to pass a whole check again.</summary>
+    public static readonly TimeSpan BaselineTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Restores the lab and checks it until one check passes completely: every component of the service's
+    /// <c>/health/infrastructure</c> healthy, its readiness and one golden-path chat passing — a verified
+    /// healthy baseline, not just the faults cleared. Returns why it did not within <see cref="BaselineTimeout"/>
+    /// (with the results still failing), or how long it took from the start of the restore.
+    /// </summary>
+    private async Task<(string? Problem, double Ms)> BaselineAsync(FaultlineConfig config, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        if (await RestoreAsync(cancellationToken).ConfigureAwait(false) is { } restore)
+        {
+            return ("the lab could not be restored to healthy before the scenario: " + restore, 0);
+        }
+
+        Report? last = null;
+        while (true)
+        {
+            last = await CheckAsync(config, cancellationToken).ConfigureAwait(false);
+            if (last.Status == OverallStatus.Healthy)
+            {
+                var ms = Math.Round(_time.GetElapsedTime(started).TotalMilliseconds, 1);
+                LogBaseline(_logger, ms);
+                return (null, ms);
+            }
+
+            if (_time.GetElapsedTime(started) > BaselineTimeout)
+            {
+                var failing = string.Join("; ", last.Results.Where(r => r.Status != ResultStatus.Pass)
+                    .Select(r => $"{r.Name} {r.Status.Wire()}: {r.Error?.Kind ?? r.Layer?.Wire() ?? "?"}"));
+                return ($"the lab did not return to a healthy baseline within {BaselineTimeout.TotalSeconds:0} s after the restore (still: {failing})", 0);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), _time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<ScenarioOutcome> ApplyAndJudgeAsync(Scenario scenario, FaultlineConfig config, CancellationToken cancellationToken)
@@ -165,13 +219,15 @@ public sealed partial class LabRunner
 
         var settled = await SettleAsync(scenario, config, started, cancellationToken).ConfigureAwait(false);
         var got = ScenarioJudge.VerdictOf(settled.Report);
-        var pass = ScenarioJudge.Matches(scenario.Expect, got);
+        var problems = ScenarioJudge.Problems(scenario.Expect, settled.Report);
+        var pass = problems.Count == 0;
         LogJudged(_logger, scenario.Name, pass, got.ToString(), settled.Checks);
         return new ScenarioOutcome
         {
             Scenario = scenario,
             Got = got,
             Pass = pass,
+            Problems = problems,
             VerdictMs = Math.Round(settled.Elapsed.TotalMilliseconds, 1),
             Settled = settled.Stable,
             Checks = settled.Checks,
@@ -287,7 +343,7 @@ public sealed partial class LabRunner
         }
 
         Report? report = null;
-        ScenarioVerdict? previous = null;
+        string? previous = null;
         var checks = 0;
         var lastDuration = TimeSpan.Zero;
         while (true)
@@ -296,8 +352,8 @@ public sealed partial class LabRunner
             report = await CheckAsync(config, cancellationToken).ConfigureAwait(false);
             lastDuration = _time.GetElapsedTime(checkStarted);
             checks++;
-            var verdict = ScenarioJudge.VerdictOf(report);
-            var counts = scenario.Faults.Count == 0 || verdict.Status != OverallStatus.Healthy;
+            var verdict = Signature(report);
+            var counts = scenario.Faults.Count == 0 || report.Status != OverallStatus.Healthy;
             if (counts && verdict == previous)
             {
                 return new Settled(report, true, checks, _time.GetElapsedTime(started));
@@ -313,6 +369,12 @@ public sealed partial class LabRunner
         }
     }
 
+    /// <summary>What must repeat for a verdict to count as settled: the verdict, the attribution, and every non-passing result with its effective cause.</summary>
+    private static string Signature(Report report) =>
+        ScenarioJudge.VerdictOf(report) + " | " + report.Summary.Attribution.Wire() + " | "
+        + string.Join(", ", report.Results.Where(r => r.Status != ResultStatus.Pass).Select(r => $"{r.Name}:{r.Status.Wire()}←{r.Cause?.Target ?? "root"}"))
+        + " | " + string.Join(", ", report.Summary.Findings.Select(f => f.Target + "→" + f.Dependency));
+
     private bool AppExited()
     {
         var file = _stack.Environment.TerminationFile;
@@ -324,6 +386,9 @@ public sealed partial class LabRunner
 
     private static void LogJudged(ILogger logger, string scenario, bool pass, string verdict, int checks) =>
         LogJudgedCore(logger, scenario, pass ? "pass" : "miss", verdict, checks);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Information, Message = "The lab is at a verified healthy baseline after {Milliseconds} ms")]
+    private static partial void LogBaseline(ILogger logger, double milliseconds);
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "Scenario {Scenario}: the lab could not be restored afterwards: {Problem}")]
     private static partial void LogRestoreFailed(ILogger logger, string scenario, string problem);

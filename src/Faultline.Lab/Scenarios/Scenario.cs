@@ -123,8 +123,11 @@ public sealed record ScenarioSettle
     public TimeSpan Timeout { get; init; } = MaxTimeout;
 }
 
+/// <summary><c>{ target: golden-path, dependency: api/redis }</c>: a finding of kind <c>optional-dependency-blocks</c> the report must hold.</summary>
+public sealed record ExpectedFinding(string Target, string Dependency);
+
 /// <summary>
-/// <c>expect: { status?, target?, layer?, side? }</c>. <see cref="Target"/> means "the primary failure is this
+/// <c>expect: { status?, target?, layer?, side?, findings? }</c>. <see cref="Target"/> means "the primary failure is this
 /// target"; without it the primary failure's layer and side are compared. Any field set must match.
 /// </summary>
 public sealed record ScenarioExpectation
@@ -136,6 +139,12 @@ public sealed record ScenarioExpectation
     public Layer? Layer { get; init; }
 
     public Side? Side { get; init; }
+
+    /// <summary>
+    /// The secondary findings the report must hold, exactly (<c>expect.findings</c>; none when not written):
+    /// each names the target that waits and the optional dependency it waits on.
+    /// </summary>
+    public IReadOnlyList<ExpectedFinding> Findings { get; init; } = [];
 
     /// <summary>True when the expectation names a primary failure (target, layer or side).</summary>
     public bool ExpectsPrimary => Target is not null || Layer is not null || Side is not null;

@@ -33,7 +33,9 @@ public static class ScenarioLoader
     private static readonly string[] TopKeys = ["name", "description", "faults", "settle", "expect"];
     private static readonly string[] ActionKeys = ["stop", "cert", "dns", "secret", "postgres", "app"];
     private static readonly string[] SettleKeys = ["until", "delay", "timeout"];
-    private static readonly string[] ExpectKeys = ["status", "target", "layer", "side"];
+    private static readonly string[] ExpectKeys = ["status", "target", "layer", "side", "findings"];
+
+    private static readonly string[] FindingKeys = ["target", "dependency"];
 
     /// <summary>Load one scenario file.</summary>
     /// <exception cref="ConfigException">The file is missing, unreadable or invalid; every error names file:line:column.</exception>
@@ -457,6 +459,11 @@ public static class ScenarioLoader
                 expect = expect with { Side = Enum.Parse<Side>(sd, ignoreCase: true) };
             }
 
+            if (keys.TryGetValue("findings", out var findings) && ReadFindings(findings) is { } list)
+            {
+                expect = expect with { Findings = list };
+            }
+
             if (map.Children.Count == 0)
             {
                 Error(map, "'expect' is empty", "expect: { status: healthy } or expect: { target: api/postgres, layer: database, side: infrastructure }");
@@ -476,6 +483,40 @@ public static class ScenarioLoader
             }
 
             return expect;
+        }
+
+        /// <summary><c>findings: [{ target: golden-path, dependency: api/redis }]</c>: the report's findings, exactly (none when absent).</summary>
+        private List<ExpectedFinding>? ReadFindings(YamlNode node)
+        {
+            const string Example = "findings: [{ target: golden-path, dependency: api/redis }]";
+            if (node is not YamlSequenceNode sequence)
+            {
+                Error(node, "'expect.findings' must be a list", Example);
+                return null;
+            }
+
+            var list = new List<ExpectedFinding>();
+            foreach (var item in sequence.Children)
+            {
+                if (item is not YamlMappingNode entry)
+                {
+                    Error(item, "each entry of expect.findings must be a mapping", Example);
+                    continue;
+                }
+
+                var keys = Keys(entry, FindingKeys, "in expect.findings");
+                var target = keys.TryGetValue("target", out var t) ? Scalar(t, "expect.findings.target")?.Value : null;
+                var dependency = keys.TryGetValue("dependency", out var d) ? Scalar(d, "expect.findings.dependency")?.Value : null;
+                if (string.IsNullOrEmpty(target) || string.IsNullOrEmpty(dependency))
+                {
+                    Error(entry, "an expected finding names both the target that waits and the dependency it waits on", Example);
+                    continue;
+                }
+
+                list.Add(new ExpectedFinding(target, dependency));
+            }
+
+            return list;
         }
 
         private Dictionary<string, YamlNode> Keys(YamlMappingNode map, string[] allowed, string where)
