@@ -6,18 +6,37 @@ namespace GoldenPath;
 
 /// <summary>
 /// The last answer of each user in Redis (<c>goldenpath:last-answer:USERNAME</c>, JSON, 24 h).
-/// Redis is optional: when it is not configured, not reachable, or fails, the write is skipped and
-/// logged and the chat goes on. The connection keeps retrying in the background, so a Redis that
-/// comes back is used again without a restart. Owns and disposes its connection.
+/// Redis is optional: when it is not configured, not connected, slow or failing, the write is
+/// skipped or abandoned after <see cref="SampleSettings.CacheTimeout"/>, logged, and the chat goes
+/// on. Owns and disposes its connection.
 /// </summary>
-internal sealed partial class AnswerCache(SampleSettings settings, ILogger<AnswerCache> logger) : IAsyncDisposable
+/// <remarks>
+/// <para>
+/// A write that gets no reply within the bound leaves the connection untrustworthy: RESP has no
+/// request ids, so a command or reply lost on the way (a path that drops packets, then heals)
+/// makes every later reply answer the command before it, and each write then waits for a reply
+/// that belongs to the next one. Such a connection is retired and a new one is started; until it
+/// is connected, writes are skipped at once rather than queued.
+/// </para>
+/// <para>
+/// The connection reconnects on its own (every <see cref="ReconnectInterval"/>), so a Redis that
+/// is down at startup or comes back after a failure is used again without a restart.
+/// </para>
+/// </remarks>
+internal sealed partial class AnswerCache(SampleSettings settings, TimeProvider time, ILogger<AnswerCache> logger) : IAsyncDisposable
 {
     public const string KeyPrefix = "goldenpath:last-answer:";
+
+    /// <summary>How often a lost connection is retried (a fixed interval: no back-off that outlasts the fault).</summary>
+    public static readonly TimeSpan ReconnectInterval = TimeSpan.FromSeconds(1);
 
     private static readonly TimeSpan Expiry = TimeSpan.FromHours(24);
 
     private readonly Lock _gate = new();
+    private readonly List<Task> _retiring = [];
+    private ConfigurationOptions? _options;
     private Task<ConnectionMultiplexer>? _connecting;
+    private bool _disposed;
 
     public static string KeyFor(string username) => KeyPrefix + username;
 
@@ -50,7 +69,15 @@ internal sealed partial class AnswerCache(SampleSettings settings, ILogger<Answe
                 });
             options.AbortOnConnectFail = false;
             options.ClientName = "goldenpath";
-            _connecting = ConnectionMultiplexer.ConnectAsync(options);
+
+            // A cache write that cannot be sent now is skipped, not queued until Redis is back.
+            options.BacklogPolicy = BacklogPolicy.FailFast;
+            options.ReconnectRetryPolicy = new LinearRetry((int)ReconnectInterval.TotalMilliseconds);
+
+            // An ECHO on every heartbeat: a stream that lost a command or a reply is dropped and reconnected.
+            options.HeartbeatConsistencyChecks = true;
+            _options = options;
+            _connecting = ConnectionMultiplexer.ConnectAsync(options.Clone());
         }
     }
 
@@ -58,12 +85,31 @@ internal sealed partial class AnswerCache(SampleSettings settings, ILogger<Answe
     public async Task PingAsync(CancellationToken cancellationToken)
     {
         StartConnecting();
-        var connection = await _connecting!.WaitAsync(cancellationToken);
+        Task<ConnectionMultiplexer> connecting;
+        lock (_gate)
+        {
+            connecting = _connecting!;
+        }
+
+        var connection = await connecting.WaitAsync(cancellationToken);
         await connection.GetDatabase().PingAsync().WaitAsync(cancellationToken);
     }
 
-    /// <summary>Stores the user's last answer; a Redis that is absent or failing is logged and skipped (false).</summary>
-    public async Task<bool> StoreLastAnswerAsync(string username, Guid runId, string question, string answer, DateTimeOffset at)
+    /// <summary>
+    /// Stores the user's last answer; returns false (and logs why) when Redis is absent, not
+    /// connected, failing, or does not confirm the write within <see cref="SampleSettings.CacheTimeout"/>.
+    /// </summary>
+    public Task<bool> StoreLastAnswerAsync(string username, Guid runId, string question, string answer, DateTimeOffset at) =>
+        StoreAsync(username, runId, question, answer, at, settings.CacheTimeout);
+
+    /// <summary>
+    /// The <c>cache-blocks-chat</c> drill: the same write with no bound of its own, so the caller waits
+    /// as long as StackExchange.Redis does (its async timeout), and a connection that lost a reply is kept.
+    /// </summary>
+    public Task<bool> StoreLastAnswerUnboundedAsync(string username, Guid runId, string question, string answer, DateTimeOffset at) =>
+        StoreAsync(username, runId, question, answer, at, bound: null);
+
+    private async Task<bool> StoreAsync(string username, Guid runId, string question, string answer, DateTimeOffset at, TimeSpan? bound)
     {
         Task<ConnectionMultiplexer>? connecting;
         lock (_gate)
@@ -77,27 +123,79 @@ internal sealed partial class AnswerCache(SampleSettings settings, ILogger<Answe
             return false;
         }
 
+        var connection = connecting.Result;
         var value = JsonSerializer.Serialize(new CachedAnswer(runId, question, answer, at), JsonDefaults.Options);
         try
         {
-            return await connecting.Result.GetDatabase().StringSetAsync(KeyFor(username), value, Expiry);
+            var write = connection.GetDatabase().StringSetAsync(KeyFor(username), value, Expiry);
+            return bound is { } timeout
+                ? await write.WaitAsync(timeout, time)
+                : await write;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (TimeoutException) when (bound is { } timeout)
         {
+            // The bound (or StackExchange.Redis's own timeout, when shorter) passed without a reply.
+            LogCacheWriteTimedOut(logger, runId, timeout.TotalMilliseconds);
+            Replace(connecting);
+            return false;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // ObjectDisposedException: another write retired this connection meanwhile.
             LogCacheWriteFailed(logger, runId, ex);
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Retires <paramref name="suspect"/> (when it is still the current connection) and starts a new
+    /// one; the old one is closed in the background without waiting for its unanswered commands.
+    /// </summary>
+    private void Replace(Task<ConnectionMultiplexer> suspect)
+    {
+        lock (_gate)
+        {
+            if (_disposed || !ReferenceEquals(_connecting, suspect) || _options is null)
+            {
+                return;
+            }
+
+            _connecting = ConnectionMultiplexer.ConnectAsync(_options.Clone());
+            _retiring.RemoveAll(t => t.IsCompleted);
+            _retiring.Add(RetireAsync(suspect.Result));
+        }
+
+        LogConnectionReplaced(logger);
+    }
+
+    private async Task RetireAsync(ConnectionMultiplexer connection)
+    {
+        await Task.Yield();
+        try
+        {
+            await connection.CloseAsync(allowCommandsToComplete: false);
+            await connection.DisposeAsync();
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+        {
+            LogConnectionFailed(logger, ex);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         Task<ConnectionMultiplexer>? connecting;
+        Task[] retiring;
         lock (_gate)
         {
+            _disposed = true;
             connecting = _connecting;
             _connecting = null;
+            retiring = [.. _retiring];
+            _retiring.Clear();
         }
 
+        await Task.WhenAll(retiring);
         if (connecting is null)
         {
             return;
@@ -121,6 +219,12 @@ internal sealed partial class AnswerCache(SampleSettings settings, ILogger<Answe
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Redis write failed: last answer of run {RunId} not cached")]
     private static partial void LogCacheWriteFailed(ILogger logger, Guid runId, Exception exception);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Redis connection could not be created")]
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Redis connection could not be created or closed")]
     private static partial void LogConnectionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Redis did not confirm the write within {TimeoutMs} ms: last answer of run {RunId} not cached")]
+    private static partial void LogCacheWriteTimedOut(ILogger logger, Guid runId, double timeoutMs);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Redis connection retired after an unanswered write; a new one is connecting")]
+    private static partial void LogConnectionReplaced(ILogger logger);
 }

@@ -174,7 +174,15 @@ internal sealed partial class ChatHub(
             await SendAsync(socket, ChatEventTypes.ToolExecuting, runId, new ToolExecutingPayload(CalculatorAgent.ToolName, new ToolInput(call.Expression)), cancellationToken);
             var outcome = CalculatorAgent.Evaluate(call);
             answer = outcome.Text;
-            await SendAsync(socket, ChatEventTypes.ToolCompleted, runId, new ToolCompletedPayload(CalculatorAgent.ToolName, outcome.Value is not null, outcome.Text), cancellationToken);
+            if (drills.IsOn(Drills.ToolCompletedMissing))
+            {
+                // The drill's bug: the tool's completion event is lost; the run goes on to its answer.
+                LogDrillSkippedToolCompletion(logger, runId);
+            }
+            else
+            {
+                await SendAsync(socket, ChatEventTypes.ToolCompleted, runId, new ToolCompletedPayload(CalculatorAgent.ToolName, outcome.Value is not null, outcome.Text), cancellationToken);
+            }
         }
 
         try
@@ -188,7 +196,19 @@ internal sealed partial class ChatHub(
             return;
         }
 
-        var cached = await cache.StoreLastAnswerAsync(user.Username, runId, text, answer, time.GetUtcNow());
+        bool cached;
+        if (drills.IsOn(Drills.CacheBlocksChat))
+        {
+            // The drill's bug: the answer waits for the cache, however long Redis takes.
+            LogDrillUnboundedCacheWrite(logger, runId);
+            cached = await cache.StoreLastAnswerUnboundedAsync(user.Username, runId, text, answer, time.GetUtcNow());
+        }
+        else
+        {
+            // Bounded by Cache:Timeout: a slow or unreachable Redis costs an uncached answer, not a stalled chat.
+            cached = await cache.StoreLastAnswerAsync(user.Username, runId, text, answer, time.GetUtcNow());
+        }
+
         if (drills.IsOn(Drills.AgentCompletedMissing))
         {
             // The drill's bug: the run ends without its completion event (and so without the answer).
@@ -228,6 +248,12 @@ internal sealed partial class ChatHub(
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Agent run {RunId}: drill agent-completed-missing is on, agent_completed not sent")]
     private static partial void LogDrillSkippedCompletion(ILogger logger, Guid runId);
+
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Warning, Message = "Agent run {RunId}: drill tool-completed-missing is on, tool_completed not sent")]
+    private static partial void LogDrillSkippedToolCompletion(ILogger logger, Guid runId);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "Agent run {RunId}: drill cache-blocks-chat is on, the answer waits for the cache write without a bound")]
+    private static partial void LogDrillUnboundedCacheWrite(ILogger logger, Guid runId);
 
     [LoggerMessage(EventId = 4006, Level = LogLevel.Error, Message = "Agent run {RunId}: the conversation could not be stored")]
     private static partial void LogStoreFailed(ILogger logger, Guid runId, Exception exception);

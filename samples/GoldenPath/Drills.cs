@@ -10,6 +10,9 @@ namespace GoldenPath;
 /// <list type="bullet">
 /// <item><c>login-500</c>: <c>POST /api/login</c> fails with an unhandled exception (HTTP 500).</item>
 /// <item><c>agent-completed-missing</c>: a chat run streams its events but never sends <c>agent_completed</c> (nor the answer).</item>
+/// <item><c>tool-completed-missing</c>: a chat run skips <c>tool_completed</c>, then still sends <c>agent_completed</c> and the answer.</item>
+/// <item><c>cache-blocks-chat</c>: a chat run waits for the Redis write with no bound of its own, so a slow or unreachable
+/// Redis holds the answer back (StackExchange.Redis's own timeout, 5 s by default) instead of degrading to an uncached answer.</item>
 /// </list>
 /// </remarks>
 internal sealed class Drills(IConfiguration configuration)
@@ -19,6 +22,10 @@ internal sealed class Drills(IConfiguration configuration)
     public const string Login500 = "login-500";
 
     public const string AgentCompletedMissing = "agent-completed-missing";
+
+    public const string ToolCompletedMissing = "tool-completed-missing";
+
+    public const string CacheBlocksChat = "cache-blocks-chat";
 
     private readonly string? _directory = configuration[DirectoryKey] is { Length: > 0 } directory ? directory : null;
 

@@ -22,6 +22,13 @@ internal sealed class SampleSettings
     public const string DemoPasswordKey = "Demo:Password";
     public const string DefaultDemoUsername = "demo";
     public const string WarmUpConnectionsKey = "Database:WarmUpConnections";
+    public const string CacheTimeoutKey = "Cache:Timeout";
+
+    /// <summary>How long a chat waits for the cache write by default (<see cref="CacheTimeoutKey"/>).</summary>
+    public static readonly TimeSpan DefaultCacheTimeout = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest <see cref="CacheTimeoutKey"/> accepted: the cache must never hold a chat for long.</summary>
+    public static readonly TimeSpan MaxCacheTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The most connections <see cref="WarmUpConnectionsKey"/> may ask for.</summary>
     public const int MaxWarmUpConnections = 100;
@@ -51,6 +58,9 @@ internal sealed class SampleSettings
 
     /// <summary>Connections the database phase opens at once and keeps in the pool (<c>Database:WarmUpConnections</c>, default 0).</summary>
     public int WarmUpConnections => Current.WarmUpConnections;
+
+    /// <summary>How long a chat waits for Redis to confirm the cache write before answering uncached (<c>Cache:Timeout</c>, default 500 ms).</summary>
+    public TimeSpan CacheTimeout => Current.CacheTimeout;
 
     /// <summary>The JWT signing key, or null before the configuration phase (tokens then fail validation).</summary>
     public SymmetricSecurityKey? SigningKey => _loaded?.SigningKey;
@@ -124,6 +134,14 @@ internal sealed class SampleSettings
             throw Fail(ErrorKind.ConfigInvalid, $"{WarmUpConnectionsKey} must be a whole number from 0 to {MaxWarmUpConnections}");
         }
 
+        var cacheTimeout = DefaultCacheTimeout;
+        var cacheTimeoutText = configuration[CacheTimeoutKey];
+        if (!string.IsNullOrWhiteSpace(cacheTimeoutText)
+            && (!Durations.TryParse(cacheTimeoutText, out cacheTimeout) || cacheTimeout <= TimeSpan.Zero || cacheTimeout > MaxCacheTimeout))
+        {
+            throw Fail(ErrorKind.ConfigInvalid, $"{CacheTimeoutKey} must be a duration above 0 and at most {MaxCacheTimeout.TotalSeconds} s ({Durations.Help})");
+        }
+
         _loaded = new Loaded(
             postgres.ConnectionString,
             string.IsNullOrWhiteSpace(redisText) ? null : redisText.Trim(),
@@ -131,7 +149,8 @@ internal sealed class SampleSettings
             redisProblem,
             new SymmetricSecurityKey(Encoding.UTF8.GetBytes(jwtSecret)),
             demoUser,
-            warmUp);
+            warmUp,
+            cacheTimeout);
     }
 
     private static string Required(IConfiguration configuration, string key, string what)
@@ -155,7 +174,7 @@ internal sealed class SampleSettings
     private static ProbeException Fail(ErrorKind kind, string message) =>
         new(new ProbeError(kind, message) { Phase = "config" });
 
-    private sealed record Loaded(string Postgres, string? RedisText, ConfigurationOptions? Redis, string? RedisProblem, SymmetricSecurityKey SigningKey, (string Username, string Password)? DemoUser, int WarmUpConnections);
+    private sealed record Loaded(string Postgres, string? RedisText, ConfigurationOptions? Redis, string? RedisProblem, SymmetricSecurityKey SigningKey, (string Username, string Password)? DemoUser, int WarmUpConnections, TimeSpan CacheTimeout);
 
     /// <summary>A data source over the checked connection string.</summary>
     public NpgsqlDataSource CreateDataSource(ILoggerFactory loggerFactory)

@@ -78,4 +78,36 @@ public sealed class DrillTests(HealthyStack stack) : IClassFixture<HealthyStack>
         var (_, _, events) = await ChatClient.GoldenPathAsync(client, "what is 6 times 7?");
         Assert.Contains(events, e => e.GetProperty("type").GetString() == "agent_completed");
     }
+
+    [Fact]
+    public async Task Chat_ToolCompletedMissingDrillOn_SkipsToolCompletedButStillAnswers()
+    {
+        using var client = stack.App.CreateClient();
+        var username = TestStack.NewUsername();
+        using (var registered = await ChatClient.RegisterAsync(client, username, "correct horse battery"))
+        {
+            Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        }
+
+        using var login = await ChatClient.LoginAsync(client, username, "correct horse battery");
+        var token = await ChatClient.TokenAsync(login);
+        var drill = Path.Combine(stack.DrillsDirectory, "tool-completed-missing");
+        await File.WriteAllTextAsync(drill, string.Empty);
+        IReadOnlyList<JsonElement> events;
+        try
+        {
+            using var socket = await ChatClient.ConnectAsync(client.BaseAddress!, token);
+            events = await ChatClient.ChatAsync(socket, "what is 6 times 7?");
+        }
+        finally
+        {
+            File.Delete(drill);
+        }
+
+        Assert.Equal(["agent_started", "agent_thinking", "tool_executing", "agent_completed", "answer"], events.Select(e => e.GetProperty("type").GetString()));
+        Assert.Equal("42", events[^1].GetProperty("payload").GetProperty("text").GetString());
+
+        var (_, _, healthy) = await ChatClient.GoldenPathAsync(client, "what is 6 times 7?");
+        Assert.Equal(["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed", "answer"], healthy.Select(e => e.GetProperty("type").GetString()));
+    }
 }

@@ -88,11 +88,11 @@ public sealed class LabStack : IAsyncDisposable
     private string DrillsDir => Path.Combine(Directory, "drills");
 
     /// <summary>The application bugs <see cref="AppBugAsync"/> can switch on (GoldenPath's drills).</summary>
-    public static IReadOnlyList<string> AppBugs { get; } = ["login-500", "agent-completed-missing"];
+    public static IReadOnlyList<string> AppBugs { get; } = ["login-500", "agent-completed-missing", "tool-completed-missing", "cache-blocks-chat"];
 
     /// <summary>
     /// Switches on one of the app's drills (an application bug on purpose: <c>login-500</c>,
-    /// <c>agent-completed-missing</c>) while every dependency stays healthy; <see cref="RestoreAsync(CancellationToken)"/> switches it off.
+    /// <c>agent-completed-missing</c>, <c>tool-completed-missing</c>, <c>cache-blocks-chat</c>) while every dependency stays healthy; <see cref="RestoreAsync(CancellationToken)"/> switches it off.
     /// </summary>
     public Task AppBugAsync(string bug, CancellationToken cancellationToken = default)
     {

@@ -14,7 +14,7 @@ public class InsideOutConfigTests
             url: wss://api.lab.test:8443/ws
             login: { url: https://api.lab.test:8443/api/login, body: { username: demo, password: "${DEMO_PASSWORD}", remember: true, tries: 3 }, token: "$.token" }
             send: { type: chat, text: "what is 6 times 7?" }
-            expect: [agent_started, agent_thinking?, tool_executing?, tool_completed?, agent_completed]
+            expect: [agent_started, agent_thinking, tool_executing, tool_completed, agent_completed]
             eventField: type
             deadline: 30s
           - name: api
@@ -38,7 +38,7 @@ public class InsideOutConfigTests
         Assert.Equal("""{"username":"demo","password":"pa\u0022ss","remember":true,"tries":3}""", ws.Login.Body);
         Assert.Equal("$.token", ws.Login.TokenPath);
         Assert.Equal("""{"type":"chat","text":"what is 6 times 7?"}""", ws.Send);
-        Assert.Equal(["agent_started", "agent_thinking?", "tool_executing?", "tool_completed?", "agent_completed"], ws.Expect);
+        Assert.Equal(["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"], ws.Expect);
         Assert.Equal("type", ws.EventField);
         Assert.Equal(TimeSpan.FromSeconds(30), ws.Deadline);
         Assert.Equal(TimeSpan.FromSeconds(40), ws.Timeout);
