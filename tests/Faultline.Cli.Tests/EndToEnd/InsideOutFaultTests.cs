@@ -57,7 +57,7 @@ public sealed class InsideOutFaultTests(LocalServices services) : IDisposable
     [Fact]
     public async Task Check_NginxAnswers502AndASecretIsMissing_RootCauseIsConfiguration()
     {
-        var file = Termination("""{"phase":"configuration","layer":"configuration","side":"application","errorKind":"secret-missing","message":"secret JWT_SECRET missing","attempts":1,"elapsedMs":4}""");
+        var file = Termination("""{"phase":"configuration","layer":"configuration","side":"infrastructure","errorKind":"secret-missing","message":"secret JWT_SECRET missing","attempts":1,"elapsedMs":4}""");
 
         var report = await RunAsync($$"""
             defaults: { timeout: 5s }
@@ -65,9 +65,9 @@ public sealed class InsideOutFaultTests(LocalServices services) : IDisposable
               - { name: api, kind: remote, url: "{{services.NginxUrl}}/dead/health/infrastructure", terminationFile: "{{file}}" }
             """);
 
-        AssertFailure(report.Results.Single(r => r.Name == "api/configuration"), Layer.Configuration, Side.Application, ErrorKind.SecretMissing);
-        Assert.Equal(new PrimaryFailure("api/configuration", Layer.Configuration, Side.Application), report.Summary.Primary);
-        Assert.Equal(Attribution.Mixed, report.Summary.Attribution);
+        AssertFailure(report.Results.Single(r => r.Name == "api/configuration"), Layer.Configuration, Side.Infrastructure, ErrorKind.SecretMissing);
+        Assert.Equal(new PrimaryFailure("api/configuration", Layer.Configuration, Side.Infrastructure), report.Summary.Primary);
+        Assert.Equal(Attribution.Infrastructure, report.Summary.Attribution);
     }
 
     [Fact]
