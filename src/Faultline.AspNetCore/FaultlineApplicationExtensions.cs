@@ -3,6 +3,7 @@ using Faultline.AspNetCore.Health;
 using Faultline.AspNetCore.Options;
 using Faultline.AspNetCore.Probing;
 using Faultline.AspNetCore.Startup;
+using Faultline.Core.Classification;
 using Faultline.Core.Model;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -76,7 +77,7 @@ public static class FaultlineApplicationExtensions
     {
         var options = FaultlineOptionsReader.ReadUnvalidated(services);
         var message = messages.Count == 1 ? messages[0] : $"{messages.Count} configuration errors: {string.Join("; ", messages)}";
-        var failure = new StartupFailure("options", Layer.Configuration, Side.Application, ErrorKind.ConfigInvalid, message, 0, 0);
+        var failure = new StartupFailure("options", Layer.Configuration, Classifier.SideOf(Layer.Configuration, ErrorKind.ConfigInvalid), ErrorKind.ConfigInvalid, message, 0, 0);
         services.GetRequiredService<FailureReporter>().Report(failure, options.TerminationMessagePath);
         services.GetRequiredService<StartupState>().Finish(StartupStatus.Failed, services.GetRequiredService<TimeProvider>().GetUtcNow(), failure);
     }

@@ -85,6 +85,52 @@ public sealed class BackgroundEvaluationTests
     }
 
     [Fact]
+    public async Task Infrastructure_ConfigurationHealthChecksWithoutASide_SideFromTheErrorKindRule()
+    {
+        static HealthCheckResult Failing(string? errorKind) => HealthCheckResult.Unhealthy(
+            "failed",
+            data: errorKind is null ? null : new Dictionary<string, object> { ["errorKind"] = errorKind });
+        await using var app = await TestApp.StartAsync((f, b) =>
+        {
+            f.AddPhase("configuration", Ok);
+            b.Services.AddHealthChecks()
+                .AddCheck("vault", () => Failing("secret-missing"), tags: ["configuration", "optional"])
+                .AddCheck("signing-key", () => Failing("secret-invalid"), tags: ["configuration", "optional"])
+                .AddCheck("settings", () => Failing(null), tags: ["configuration", "optional"]);
+        });
+        await app.WaitForStartupAsync();
+        await app.WaitForRoundsAsync();
+
+        var (_, body, _, _) = await app.GetAsync("/health/infrastructure");
+        var components = body.GetProperty("components");
+        Assert.Equal("infrastructure", components.GetProperty("vault").GetProperty("side").GetString());
+        Assert.Equal("application", components.GetProperty("signing-key").GetProperty("side").GetString());
+        Assert.Equal("application", components.GetProperty("settings").GetProperty("side").GetString());
+    }
+
+    [Theory]
+    [InlineData(null, "infrastructure")]
+    [InlineData(Side.Application, "application")]
+    public async Task Infrastructure_SecretDependencyMissing_SideOfTheSharedRuleOrTheTargetsOwner(Side? owner, string side)
+    {
+        var absent = $"FAULTLINE_TEST_ABSENT_{Guid.NewGuid():N}";
+        var secrets = new TargetSpec { Name = "secrets", Kind = TargetKinds.Secret, Source = new SecretSourceSpec(), Required = [absent], Critical = false, Owner = owner };
+        await using var app = await TestApp.StartAsync((f, _) => f.AddPhase("configuration", Ok).AddDependency(secrets));
+        await app.WaitForStartupAsync();
+        await app.WaitForRoundsAsync();
+
+        var (_, body, _, _) = await app.GetAsync("/health/infrastructure");
+        var component = body.GetProperty("components").GetProperty("secrets");
+        var check = await new CheckRunner(Faultline.Probes.BuiltInProbes.Create(), Faultline.Probes.Net.HostResolvers.For, TimeProvider.System)
+            .RunAsync(new FaultlineConfig { Targets = [secrets] });
+        Assert.Equal("unhealthy", component.GetProperty("status").GetString());
+        Assert.Equal("configuration", component.GetProperty("layer").GetString());
+        Assert.Equal("secret-missing", component.GetProperty("errorKind").GetString());
+        Assert.Equal(side, component.GetProperty("side").GetString());
+        Assert.Equal(side, check.Results[0].Side?.Wire());
+    }
+
+    [Fact]
     public async Task AddFaultlineProbe_ClosedPort_HealthCheckReportsTypedUnhealthy()
     {
         var port = TestServers.ClosedPort();

@@ -103,6 +103,7 @@ public sealed class StartupPlanTests
         Assert.Contains("layer configuration", stderr, StringComparison.Ordinal);
         var json = JsonDocument.Parse(File.ReadAllText(termination)).RootElement;
         Assert.Equal("configuration", json.GetProperty("layer").GetString());
+        Assert.Equal("application", json.GetProperty("side").GetString());
         Assert.Equal("config-invalid", json.GetProperty("errorKind").GetString());
         File.Delete(termination);
     }
@@ -282,7 +283,7 @@ public sealed class StartupPlanTests
     }
 
     [Fact]
-    public async Task RunFaultlineAsync_RequiredSecretMissing_ExitsThreeWithConfigurationLayer()
+    public async Task RunFaultlineAsync_RequiredSecretMissing_ExitsThreeWithConfigurationLayerOnTheInfrastructureSide()
     {
         var termination = Path.Combine(Path.GetTempPath(), $"faultline-term-{Guid.NewGuid():N}");
         var (code, stderr) = await TestApp.RunToExitAsync(
@@ -299,7 +300,7 @@ public sealed class StartupPlanTests
         var json = JsonDocument.Parse(File.ReadAllText(termination)).RootElement;
         File.Delete(termination);
         Assert.Equal("configuration", json.GetProperty("layer").GetString());
-        Assert.Equal("application", json.GetProperty("side").GetString());
+        Assert.Equal("infrastructure", json.GetProperty("side").GetString());
         Assert.Equal("secret-missing", json.GetProperty("errorKind").GetString());
         Assert.Contains("Jwt:Secret", json.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("ConnectionStrings:Postgres", json.GetProperty("message").GetString(), StringComparison.Ordinal);
@@ -324,6 +325,7 @@ public sealed class StartupPlanTests
         var json = JsonDocument.Parse(File.ReadAllText(termination)).RootElement;
         File.Delete(termination);
         Assert.Equal("configuration", json.GetProperty("layer").GetString());
+        Assert.Equal("application", json.GetProperty("side").GetString());
         Assert.Equal("config-invalid", json.GetProperty("errorKind").GetString());
     }
 

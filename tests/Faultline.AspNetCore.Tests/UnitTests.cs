@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using Faultline.AspNetCore.Health;
 using Faultline.AspNetCore.Probing;
 using Faultline.AspNetCore.Startup;
+using Faultline.Core.Classification;
+using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Microsoft.Extensions.Configuration;
 using Polly.Timeout;
@@ -98,15 +100,33 @@ public sealed class UnitTests
     }
 
     [Fact]
-    public void Describe_DatabaseAuthFailed_AttributedToConfiguration()
+    public void Describe_DatabaseAuthFailed_AttributedToConfigurationOnTheInfrastructureSide()
     {
         var phase = Phase(Layer.Database);
         var error = new ProbeError(ErrorKind.DatabaseAuthFailed, "rejected") { Code = "28P01" };
         var failure = AttemptErrors.Attribute(phase, AttemptErrors.Describe(new ProbeException(error), phase, 1, false, null), null, new SecretScrubber());
 
         Assert.Equal(Layer.Configuration, failure.Layer);
-        Assert.Equal(Side.Application, failure.Side);
+        Assert.Equal(Side.Infrastructure, failure.Side);
         Assert.Equal(ErrorKind.DatabaseAuthFailed, failure.Kind);
+    }
+
+    [Theory]
+    [InlineData(ErrorKind.SecretMissing, Layer.Configuration, TargetKinds.Secret, Side.Infrastructure)]
+    [InlineData(ErrorKind.SecretInvalid, Layer.Configuration, TargetKinds.Secret, Side.Application)]
+    [InlineData(ErrorKind.ConfigInvalid, Layer.Configuration, TargetKinds.Secret, Side.Application)]
+    [InlineData(ErrorKind.DatabaseAuthFailed, Layer.Database, TargetKinds.Postgres, Side.Infrastructure)]
+    [InlineData(ErrorKind.DatabaseNotFound, Layer.Database, TargetKinds.Postgres, Side.Application)]
+    [InlineData(ErrorKind.CacheAuthFailed, Layer.Cache, TargetKinds.Redis, Side.Infrastructure)]
+    public void Attribute_ConfigurationErrorKinds_TheSideCheckGivesTheSameFailure(ErrorKind kind, Layer phaseLayer, string targetKind, Side side)
+    {
+        var phase = Phase(phaseLayer);
+        var error = new ProbeError(kind, "the probe's message");
+        var failure = AttemptErrors.Attribute(phase, AttemptErrors.Describe(new ProbeException(error), phase, 1, false, null), null, new SecretScrubber());
+        var check = Classifier.Classify(new TargetSpec { Name = "dependency", Kind = targetKind }, new Observation { Target = "dependency", Error = error }, []);
+
+        Assert.Equal((Layer.Configuration, side), (failure.Layer, failure.Side));
+        Assert.Equal((check.Layer, check.Side), (failure.Layer, failure.Side));
     }
 
     [Fact]

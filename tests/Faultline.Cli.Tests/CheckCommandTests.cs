@@ -70,6 +70,25 @@ public sealed class CheckCommandTests
     }
 
     [Fact]
+    public async Task Check_UnknownOwner_ExitsTwoAtItsLineAndColumn()
+    {
+        using var dir = new CliHarness.TempDir();
+        var file = dir.Write("owner.yaml", """
+            defaults: { owner: platform }
+            targets:
+              - { name: secrets, kind: secret, required: [JWT_SECRET], owner: infra }
+            """);
+
+        var (exit, output, error) = await CliHarness.RunAsync("check", "--config", file);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.Contains($"{file}:1:20: unknown owner \"platform\"", error, StringComparison.Ordinal);
+        Assert.Contains($"{file}:3:67: unknown owner \"infra\" in target 'secrets' (kind secret)", error, StringComparison.Ordinal);
+        Assert.Contains("infrastructure, application", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_BadTimeoutOption_ExitsTwoWithDurationHelp()
     {
         var (exit, _, error) = await CliHarness.RunAsync("check", "127.0.0.1:1", "--timeout", "5 seconds");

@@ -127,7 +127,7 @@ public sealed class RemoteProbeTests : IDisposable
     [Fact]
     public async Task RunAsync_ServiceDownWithAMissingSecret_RootCauseIsConfiguration()
     {
-        var file = TerminationFile("""{"phase":"configuration","layer":"configuration","side":"application","errorKind":"secret-missing","message":"secret JWT_SECRET missing","attempts":1,"elapsedMs":12}""");
+        var file = TerminationFile("""{"phase":"configuration","layer":"configuration","side":"infrastructure","errorKind":"secret-missing","message":"secret JWT_SECRET missing","attempts":1,"elapsedMs":12}""");
 
         var report = await CheckAsync(Remote($"http://127.0.0.1:{TestServers.ClosedPort()}/health/infrastructure", file));
 
@@ -136,10 +136,10 @@ public sealed class RemoteProbeTests : IDisposable
         Assert.Equal(Layer.Network, api.Layer);
         var configuration = report.Results.Single(r => r.Name == "api/configuration");
         Assert.Equal(Layer.Configuration, configuration.Layer);
-        Assert.Equal(Side.Application, configuration.Side);
+        Assert.Equal(Side.Infrastructure, configuration.Side);
         Assert.Equal("secret-missing", configuration.Error!.Kind);
         Assert.Contains("secret JWT_SECRET missing", configuration.Evidence);
-        Assert.Equal(new PrimaryFailure("api/configuration", Layer.Configuration, Side.Application), report.Summary.Primary);
+        Assert.Equal(new PrimaryFailure("api/configuration", Layer.Configuration, Side.Infrastructure), report.Summary.Primary);
     }
 
     [Fact]

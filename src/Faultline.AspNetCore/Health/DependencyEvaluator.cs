@@ -156,7 +156,7 @@ internal sealed partial class DependencyEvaluator(
     private ComponentState Rejected(TargetSpec target, ProbeError? last, ComponentState? previous)
     {
         var layer = LayerOf(target.Kind);
-        Side? side = AttributionSide(layer);
+        Side? side = Classifier.SideOf(layer);
         string? remedy = null;
         if (last is not null)
         {
@@ -200,7 +200,7 @@ internal sealed partial class DependencyEvaluator(
                 : entry.Data.TryGetValue(HealthCheckData.Side, out var s) && s is string sw && Enum.TryParse<Side>(sw, ignoreCase: true, out var dataSide) ? dataSide
                 : entry.Tags.Contains("infrastructure", StringComparer.OrdinalIgnoreCase) ? Side.Infrastructure
                 : entry.Tags.Contains("application", StringComparer.OrdinalIgnoreCase) ? Side.Application
-                : AttributionSide(layer);
+                : Classifier.SideOf(layer, ErrorKindOf(entry));
             var critical = entry.Data.TryGetValue(HealthCheckData.Critical, out var c) && c is bool dataCritical
                 ? dataCritical
                 : !entry.Tags.Contains("optional", StringComparer.OrdinalIgnoreCase);
@@ -248,7 +248,9 @@ internal sealed partial class DependencyEvaluator(
         _ => Layer.Application,
     };
 
-    private static Side AttributionSide(Layer layer) => Startup.AttemptErrors.SideOf(layer);
+    /// <summary>The error kind a health check put in its data (<see cref="HealthCheckData.ErrorKind"/>), when it is one Faultline knows.</summary>
+    private static ErrorKind? ErrorKindOf(HealthReportEntry entry) =>
+        entry.Data.TryGetValue(HealthCheckData.ErrorKind, out var value) && value is string wire && ErrorKinds.TryParseWire(wire, out var kind) ? kind : null;
 
     [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "dependency {Dependency} check failed: {ErrorKind}")]
     private static partial void LogDependencyFailed(ILogger logger, string dependency, string errorKind);

@@ -98,7 +98,7 @@ internal static class AttemptErrors
         if (error.Kind is ErrorKind.Internal or ErrorKind.Cancelled || ProbeRunner.IsCondition(error))
         {
             // The service's own code threw something Faultline cannot place: the phase's layer, the service's side.
-            var internalSide = declared is Layer.Application or Layer.Configuration or Layer.Unknown ? Side.Application : SideOf(declared);
+            var internalSide = declared is Layer.Application or Layer.Configuration or Layer.Unknown ? Side.Application : Classifier.SideOf(declared);
             return new PhaseFailure(declared, error.Kind == ErrorKind.Internal ? Side.Application : internalSide, ProbeRunner.IsCondition(error) ? null : error.Kind, message,
                 $"read the service's log for phase {phase.Name} (its exception is logged there, never put in a response)");
         }
@@ -106,12 +106,9 @@ internal static class AttemptErrors
         var target = new TargetSpec { Name = phase.Name, Kind = KindOf(declared) };
         var classification = Classifier.Classify(target, new Observation { Target = phase.Definition.Breaker, Error = error }, []);
         var attributed = classification.Layer == Layer.Unknown ? declared : classification.Layer;
-        var attributedSide = classification.Layer == Layer.Unknown ? SideOf(declared) : classification.Side;
+        var attributedSide = classification.Layer == Layer.Unknown ? Classifier.SideOf(declared) : classification.Side;
         return new PhaseFailure(attributed, attributedSide, error.Kind, message, scrubber.Scrub(classification.Remedy));
     }
 
-    private static string KindOf(Layer layer) => Core.Classification.Classifier.ProbeKindFor(layer);
-
-    public static Side SideOf(Layer layer) =>
-        layer is Layer.Application or Layer.Configuration ? Side.Application : Side.Infrastructure;
+    private static string KindOf(Layer layer) => Classifier.ProbeKindFor(layer);
 }

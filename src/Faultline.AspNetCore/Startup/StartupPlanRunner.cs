@@ -1,4 +1,5 @@
 using Faultline.AspNetCore.Options;
+using Faultline.Core.Classification;
 using Faultline.Core.Model;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -53,7 +54,7 @@ internal sealed partial class StartupPlanRunner(
         catch (InvalidOperationException ex)
         {
             // Validation at start reports these first; this only guards a plan changed after validation.
-            Fail(new StartupFailure("plan", Layer.Configuration, Side.Application, ErrorKind.ConfigInvalid, ex.Message, 0, 0), value);
+            Fail(new StartupFailure("plan", Layer.Configuration, Classifier.SideOf(Layer.Configuration, ErrorKind.ConfigInvalid), ErrorKind.ConfigInvalid, ex.Message, 0, 0), value);
             return;
         }
 

@@ -42,8 +42,32 @@ public static class Classifier
             verdict = Warnings(facts);
         }
 
-        return WithInsideView(verdict, observation);
+        return WithOwner(WithInsideView(verdict, observation), target.Owner);
     }
+
+    /// <summary>
+    /// The side of a failure on <paramref name="layer"/>: the error table's row for <paramref name="kind"/> (for
+    /// the kind of target the layer implies) when that row is on the same layer; otherwise the layer's
+    /// default — infrastructure for dns, network, tls, proxy, database, cache and unknown, application for
+    /// application and configuration. The one rule check, the library's health endpoints and its startup
+    /// termination message share, so a service reports from inside the side check reports from outside.
+    /// </summary>
+    public static Side SideOf(Layer layer, ErrorKind? kind = null)
+    {
+        if (kind is { } k && ErrorRules.Find(k, ProbeKindFor(layer)) is { } rule && rule.Layer == layer)
+        {
+            return rule.Side;
+        }
+
+        return HealthBody.DefaultSide(layer);
+    }
+
+    /// <summary>
+    /// A target's <c>owner</c> (or the config's <c>defaults.owner</c>) decides the side of its findings on the
+    /// configuration layer, and of those only; without one the error table's side stands.
+    /// </summary>
+    public static Side SideFor(Layer layer, Side side, Side? owner) =>
+        layer == Layer.Configuration && owner is { } decided ? decided : side;
 
     /// <summary>
     /// The status of a component a service reports about itself: healthy/ok/up → pass, degraded/warn
@@ -82,7 +106,7 @@ public static class Classifier
         var rule = kind is { } k ? ErrorRules.Find(k, probeKind) : null;
 
         var layer = component.Layer ?? rule?.Layer ?? nameLayer;
-        var side = component.Side ?? (component.Layer is null ? rule?.Side : null) ?? HealthBody.DefaultSide(layer);
+        var side = component.Side ?? (component.Layer is null ? rule?.Side : null) ?? SideOf(layer, kind);
         var lines = new List<string?>();
         if (component.Source == ComponentSources.TerminationFile)
         {
@@ -106,7 +130,7 @@ public static class Classifier
             : component.Source == ComponentSources.TerminationFile
                 ? $"fix what stopped {service} in its {component.Name} phase (the message above), then restart it"
                 : $"fix {component.Name}, which {service} reports {component.Status}; add a {probeKind} target for it to see the cause from outside";
-        return new Model.Classification(layer, side, Evidence.Clean(lines), remedy);
+        return WithOwner(new Model.Classification(layer, side, Evidence.Clean(lines), remedy), parent.Owner);
     }
 
     private static readonly HashSet<string> HealthyStatuses = new(StringComparer.OrdinalIgnoreCase)
@@ -125,6 +149,19 @@ public static class Classifier
         Layer.Configuration => TargetKinds.Secret,
         _ => TargetKinds.Http,
     };
+
+    /// <summary>The target's <c>owner</c> applied to a configuration-layer verdict, with a line saying so when it changes the side.</summary>
+    private static Model.Classification WithOwner(Model.Classification verdict, Side? owner)
+    {
+        var side = SideFor(verdict.Layer, verdict.Side, owner);
+        return side == verdict.Side
+            ? verdict
+            : verdict with
+            {
+                Side = side,
+                Evidence = Evidence.Clean([.. verdict.Evidence.Take(Evidence.MaxLines - 1), $"owner: {side.Wire()} (the config gives this target's configuration findings to the {side.Wire()} side)"]),
+            };
+    }
 
     /// <summary>On an outside result whose probe brought back an inside view: name the inside failures too.</summary>
     private static Model.Classification WithInsideView(Model.Classification verdict, Observation observation)
@@ -155,7 +192,7 @@ public static class Classifier
             layer = Layer.Tls;
         }
 
-        var side = layer is Layer.Application or Layer.Configuration ? Side.Application : Side.Infrastructure;
+        var side = SideOf(layer);
         var remedy = layer switch
         {
             Layer.Database => "act before the headroom runs out: shrink connection pools or raise max_connections",

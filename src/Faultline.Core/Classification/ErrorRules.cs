@@ -166,10 +166,11 @@ internal static class ErrorRules
             "check the TLS listener (overloaded termination, or a middlebox dropping the ClientHello)",
             More: (f, _) => [f.PhasesLine()]),
 
-        // Database
-        new(ErrorKind.DatabaseAuthFailed, null, Layer.Configuration, Side.Application,
+        // Database. Rejected credentials are the platform's (it provisions the roles and the secret store, and
+        // rotates them); a database name that does not exist is a setting of the service's connection string.
+        new(ErrorKind.DatabaseAuthFailed, null, Layer.Configuration, Side.Infrastructure,
             "the database rejected the credentials ({code})",
-            "set the user and password of the connection string to a role the database accepts (the secret the service reads must match the database)"),
+            "make the database role and the secret the service reads agree (a password rotated on one side only, a role that was never provisioned); the connection string's user and password must name a role the database accepts"),
         new(ErrorKind.DatabaseTooManyConnections, null, Layer.Database, Side.Infrastructure,
             "max_connections exhausted ({code})",
             "shrink the connection pools of the services (Maximum Pool Size × instances) or raise max_connections, and look for leaked connections",
@@ -186,9 +187,9 @@ internal static class ErrorRules
             RemedyFor: (_, e) => SqlRemedy(e.Code)),
 
         // Cache
-        new(ErrorKind.CacheAuthFailed, null, Layer.Configuration, Side.Application,
+        new(ErrorKind.CacheAuthFailed, null, Layer.Configuration, Side.Infrastructure,
             "Redis rejected the credentials ({code})",
-            "set the password (and user, with ACLs) of the connection string to what Redis expects"),
+            "make the password (and ACL user) Redis expects and the secret the service reads agree; the connection string must carry what Redis expects"),
         new(ErrorKind.CacheOutOfMemory, null, Layer.Cache, Side.Infrastructure,
             "Redis refused a write: used memory reached maxmemory (OOM)",
             "raise maxmemory or choose an eviction policy (maxmemory-policy), and look for keys without expiry",
@@ -201,8 +202,9 @@ internal static class ErrorRules
             "Redis answered with an error ({code})",
             "read the Redis error and the server's log"),
 
-        // Configuration
-        new(ErrorKind.SecretMissing, null, Layer.Configuration, Side.Application,
+        // Configuration: a secret absent from the deployment's secret source is the platform's (it provisions
+        // the store); a value present but breaking the service's own rules, or a setting of its own, is the service's.
+        new(ErrorKind.SecretMissing, null, Layer.Configuration, Side.Infrastructure,
             "a required secret is missing",
             "provide the missing secrets to the service (secret store mount or environment) and grant its identity access to them",
             More: (f, _) => SecretLines(f, missing: true)),

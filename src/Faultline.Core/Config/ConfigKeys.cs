@@ -137,6 +137,8 @@ internal static class ConfigKeys
     private static readonly string[] UrlKinds = [TargetKinds.Http, TargetKinds.WebSocket, TargetKinds.Remote];
     private static readonly string[] HostKinds = [TargetKinds.Tls, TargetKinds.Tcp, TargetKinds.Dns];
     private static readonly string[] DatabaseKinds = [TargetKinds.Postgres, TargetKinds.Redis];
+    private static readonly string[] Owners = ["infrastructure", "application"];
+    private const string OwnerText = "instead of the side each error kind has by default (docs/attribution.md); other layers keep theirs.";
 
     public static IReadOnlyList<ConfigKey> All { get; } =
     [
@@ -150,11 +152,13 @@ internal static class ConfigKeys
 
         new(Defaults, "timeout", KeyType.Duration, "Hard deadline of each target that sets no timeout of its own.") { Default = "10s", Example = "10s" },
         new(Defaults, "concurrency", KeyType.Integer, "How many targets are probed at once.") { Default = "64", Minimum = 1, Maximum = 1024, Example = "64" },
+        new(Defaults, "owner", KeyType.String, "The side (infrastructure or application) of the configuration-layer findings (secrets, credentials, settings) of every target that sets no owner of its own, " + OwnerText) { Format = KeyFormat.OneOf, Values = Owners, Default = "by error kind", Example = "application" },
 
         new(Target, "name", KeyType.String, "Unique name of the target: letters, digits, '-', '_', '.', '/'.") { Required = true, Format = KeyFormat.TargetName, Example = "api" },
         new(Target, "kind", KeyType.String, "What to probe: " + string.Join(", ", TargetKinds.All) + ".") { Required = true, Format = KeyFormat.Kind, Values = TargetKinds.All, Example = "http" },
         new(Target, "critical", KeyType.Boolean, "A failing critical target makes the report unhealthy (exit 1); a non-critical one only degrades it.") { Default = "true", Example = "false" },
         new(Target, "category", KeyType.String, "Group name, for reports and --category.") { Default = "default", Example = "connectivity" },
+        new(Target, "owner", KeyType.String, "The side (infrastructure or application) of this target's configuration-layer findings (secrets, credentials, settings), and on a remote target of its service's inside results, " + OwnerText) { Format = KeyFormat.OneOf, Values = Owners, Default = "defaults.owner", Example = "infrastructure" },
         new(Target, "conditions", KeyType.StringList, "Conditions that must hold, e.g. \"[STATUS] == 200\"; see docs/conditions.md.") { Format = KeyFormat.Condition, Example = "[\"[STATUS] == 200\", \"[RESPONSE_TIME] < 2s\"]" },
         new(Target, "dependsOn", KeyType.StringList, "Names of targets this one needs; used to pick the root cause.") { Format = KeyFormat.TargetName, Example = "[db-port]" },
         new(Target, "service", KeyType.String, "Name of the remote target of the service that serves this one: its failing inside components become this target's causes (inferred from the URL's origin when not set; see docs/attribution.md).") { Format = KeyFormat.TargetName, Example = "api" },

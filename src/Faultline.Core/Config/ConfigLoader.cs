@@ -238,6 +238,7 @@ public static partial class ConfigLoader
             {
                 Timeout = d.GetValue<TimeSpan>("timeout") ?? DefaultsSpec.DefaultTimeout,
                 Concurrency = d.GetValue<int>("concurrency") ?? defaults.Concurrency,
+                Owner = Owner(d),
             };
         }
 
@@ -247,7 +248,7 @@ public static partial class ConfigLoader
             reader.Error(emptyTargets, "'targets' is empty", "add at least one target: - { name: api, kind: http, url: https://... }");
         }
 
-        var targets = sections.Select(BuildTarget).Where(t => t is not null).Select(t => WithDeadline(t!, defaults)).ToList();
+        var targets = sections.Select(BuildTarget).Where(t => t is not null).Select(t => WithDeadline(t!, defaults) with { Owner = t!.Owner ?? defaults.Owner }).ToList();
         CheckNames(sections, reader, "target");
         CheckDeadlines(sections, reader);
         CheckDependencies(sections, reader);
@@ -324,6 +325,7 @@ public static partial class ConfigLoader
             Kind = kind,
             Critical = t.GetValue<bool>("critical") ?? defaults.Critical,
             Category = t.String("category") ?? defaults.Category,
+            Owner = Owner(t),
             Conditions = t.List("conditions").Select(v => v.Value).ToList(),
             DependsOn = t.List("dependsOn").Select(v => v.Value).ToList(),
             Service = t.String("service"),
@@ -601,6 +603,10 @@ public static partial class ConfigLoader
     /// A websocket or startup target with a deadline and no timeout of its own gets deadline + defaults.timeout
     /// (websocket: login, connect and upgrade come first; startup: the instances are stopped after the deadline).
     /// </summary>
+    /// <summary>The <c>owner</c> key of a target or of <c>defaults</c>: a side (the reader has checked the value).</summary>
+    private static Model.Side? Owner(Section section) =>
+        section.String("owner") is { } owner && Enum.TryParse<Model.Side>(owner, ignoreCase: true, out var side) ? side : null;
+
     private static TargetSpec WithDeadline(TargetSpec target, DefaultsSpec defaults) =>
         target is { Timeout: null, Deadline: { } deadline } ? target with { Timeout = deadline + defaults.Timeout } : target;
 

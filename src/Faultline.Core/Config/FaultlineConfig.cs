@@ -42,6 +42,9 @@ public sealed record DefaultsSpec
 
     /// <summary>How many targets run at once.</summary>
     public int Concurrency { get; init; } = 64;
+
+    /// <summary>The side of configuration-layer findings of every target that sets no <see cref="TargetSpec.Owner"/>; null = the error table's side.</summary>
+    public Model.Side? Owner { get; init; }
 }
 
 /// <summary>The probe kinds <c>check</c> knows.</summary>
@@ -80,6 +83,12 @@ public sealed record TargetSpec
     public bool Critical { get; init; } = true;
 
     public string Category { get; init; } = "default";
+
+    /// <summary>
+    /// The side of this target's findings on the configuration layer (and of the inside results of a remote
+    /// target); null = <see cref="DefaultsSpec.Owner"/>, else the error table's side. Other layers keep theirs.
+    /// </summary>
+    public Model.Side? Owner { get; init; }
 
     /// <summary>Condition expressions as written; validated by the loader.</summary>
     public IReadOnlyList<string> Conditions { get; init; } = [];

@@ -260,7 +260,7 @@ internal sealed class StartupInstanceProcess(int number, StartupProbe.Placeholde
         return (instance with { Problem = problem }, new LoadAttempt
         {
             Layer = layer,
-            Side = Side.Application,
+            Side = Classifier.SideOf(layer),
             ErrorKind = kind,
             Message = lastLine is null ? problem : $"{problem}; stderr: {lastLine}",
             Remedy = remedy,

@@ -57,7 +57,7 @@ public sealed class InsideOutFaultTests(LocalServices services) : IDisposable
     [Fact]
     public async Task Check_NginxAnswers502AndASecretIsMissing_RootCauseIsConfiguration()
     {
-        var file = Termination("""{"phase":"configuration","layer":"configuration","side":"application","errorKind":"secret-missing","message":"secret JWT_SECRET missing","attempts":1,"elapsedMs":4}""");
+        var file = Termination("""{"phase":"configuration","layer":"configuration","side":"infrastructure","errorKind":"secret-missing","message":"secret JWT_SECRET missing","attempts":1,"elapsedMs":4}""");
 
         var report = await RunAsync($$"""
             defaults: { timeout: 5s }
@@ -65,12 +65,12 @@ public sealed class InsideOutFaultTests(LocalServices services) : IDisposable
               - { name: api, kind: remote, url: "{{services.NginxUrl}}/dead/health/infrastructure", terminationFile: "{{file}}" }
             """);
 
-        AssertFailure(report.Results.Single(r => r.Name == "api/configuration"), Layer.Configuration, Side.Application, ErrorKind.SecretMissing);
-        Assert.Equal(new PrimaryFailure("api/configuration", Layer.Configuration, Side.Application), report.Summary.Primary);
+        AssertFailure(report.Results.Single(r => r.Name == "api/configuration"), Layer.Configuration, Side.Infrastructure, ErrorKind.SecretMissing);
+        Assert.Equal(new PrimaryFailure("api/configuration", Layer.Configuration, Side.Infrastructure), report.Summary.Primary);
 
         // nginx's 502 (proxy) follows from the service that did not start: one root, its side decides.
         Assert.Equal("api/configuration", report.Results.Single(r => r.Name == "api").Cause?.Target);
-        Assert.Equal(Attribution.Application, report.Summary.Attribution);
+        Assert.Equal(Attribution.Infrastructure, report.Summary.Attribution);
     }
 
     [Fact]

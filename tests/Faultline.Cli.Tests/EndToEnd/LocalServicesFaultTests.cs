@@ -28,7 +28,7 @@ public sealed class LocalServicesFaultTests(LocalServices services)
               - { name: db, kind: postgres, connectionString: "${DATABASE_URL}" }
             """, environment);
 
-        AssertFailure(result, Layer.Configuration, Side.Application, ErrorKind.DatabaseAuthFailed);
+        AssertFailure(result, Layer.Configuration, Side.Infrastructure, ErrorKind.DatabaseAuthFailed);
         AssertEvidence(result, "rejected the credentials", "28P01");
         Assert.DoesNotContain(result.Evidence, line => line.Contains("not-the-password", StringComparison.Ordinal));
     }
@@ -83,7 +83,7 @@ public sealed class LocalServicesFaultTests(LocalServices services)
               - { name: cache, kind: redis, connectionString: "${REDIS_URL}" }
             """, environment);
 
-        AssertFailure(result, Layer.Configuration, Side.Application, ErrorKind.CacheAuthFailed);
+        AssertFailure(result, Layer.Configuration, Side.Infrastructure, ErrorKind.CacheAuthFailed);
         AssertEvidence(result, "Redis rejected the credentials");
         AssertEvidence(result, string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{services.RedisPort}"), "rejected the credentials");
         Assert.DoesNotContain(result.Evidence, line => line.Contains("not-the-password", StringComparison.Ordinal));

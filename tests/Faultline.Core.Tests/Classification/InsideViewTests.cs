@@ -59,7 +59,7 @@ public class InsideViewTests
         var verdict = Classifier.ClassifyComponent(Api, Component("primary-store", errorKind: "database-auth-failed"));
 
         Assert.Equal(Layer.Configuration, verdict.Layer);
-        Assert.Equal(Side.Application, verdict.Side);
+        Assert.Equal(Side.Infrastructure, verdict.Side);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public class InsideViewTests
         var verdict = Classifier.ClassifyComponent(Api, component);
 
         Assert.Equal(Layer.Configuration, verdict.Layer);
-        Assert.Equal(Side.Application, verdict.Side);
+        Assert.Equal(Side.Infrastructure, verdict.Side);
         Assert.Equal("api stopped during startup phase configuration (configuration, as its termination message reports)", verdict.Evidence[0]);
         Assert.Contains("secret JWT_SECRET missing", verdict.Evidence);
     }

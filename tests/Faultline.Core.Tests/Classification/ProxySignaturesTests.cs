@@ -8,7 +8,7 @@ using YamlDotNet.RepresentationModel;
 namespace Faultline.Core.Tests.Classification;
 
 /// <summary>
-/// Replays every proxy of the shared reference file (proxy-signatures.yaml) through the product's
+/// Replays every proxy of the reference file (TestData/proxy-signatures.yaml) through the product's
 /// own signature table: each must be recognised as that proxy and classified proxy/infrastructure.
 /// </summary>
 public class ProxySignaturesTests

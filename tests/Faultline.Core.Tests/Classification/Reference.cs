@@ -3,8 +3,8 @@ using YamlDotNet.RepresentationModel;
 namespace Faultline.Core.Tests.Classification;
 
 /// <summary>
-/// The shared reference file of proxy signatures (../shared/fixtures/proxy-signatures.yaml next to
-/// the repository). Test data only: the product keeps its own table in code.
+/// The reference file of proxy signatures (TestData/proxy-signatures.yaml of this test project,
+/// copied to the output directory). Test data only: the product keeps its own table in code.
 /// </summary>
 internal static class Reference
 {
@@ -12,24 +12,8 @@ internal static class Reference
 
     public static IReadOnlyList<YamlMappingNode> Proxies => Loaded.Value;
 
-    public static string Path
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "Faultline.slnx")))
-            {
-                dir = dir.Parent;
-            }
-
-            if (dir?.Parent is null)
-            {
-                throw new InvalidOperationException("Faultline.slnx not found above " + AppContext.BaseDirectory);
-            }
-
-            return System.IO.Path.Combine(dir.Parent.FullName, "shared", "fixtures", "proxy-signatures.yaml");
-        }
-    }
+    /// <summary>The copy of the reference file in this test project's TestData folder, copied next to the test assembly.</summary>
+    public static string Path => System.IO.Path.Combine(AppContext.BaseDirectory, "TestData", "proxy-signatures.yaml");
 
     public static YamlMappingNode Proxy(string name) => Proxies.Single(p => Name(p) == name);
 

@@ -21,10 +21,10 @@ public class InsideResultsTests
         public Task<IReadOnlyList<System.Net.IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 
-    private static Task<Report> RunAsync(Observation observation, bool critical = true)
+    private static Task<Report> RunAsync(Observation observation, bool critical = true, Side? owner = null)
     {
         var runner = new CheckRunner([new InsideProbe(observation)], _ => new NoResolver(), TimeProvider.System);
-        var api = new TargetSpec { Name = "api", Kind = TargetKinds.Remote, Url = "https://api.lab.test/health/infrastructure", Critical = critical, Category = "connectivity" };
+        var api = new TargetSpec { Name = "api", Kind = TargetKinds.Remote, Url = "https://api.lab.test/health/infrastructure", Critical = critical, Category = "connectivity", Owner = owner };
         return runner.RunAsync(new FaultlineConfig { Targets = [api] });
     }
 
@@ -70,6 +70,31 @@ public class InsideResultsTests
         using var table = new StringWriter();
         new Core.Reporting.TableReportWriter(color: false).Write(report, table);
         Assert.Contains("api/database (remote, seen from inside the service) — database (infrastructure)", table.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_OwnerOnTheRemoteTarget_DecidesTheSideOfItsConfigurationComponentsOnly()
+    {
+        var observation = new Observation
+        {
+            Target = "https://api.lab.test/health/infrastructure",
+            Connected = true,
+            Components =
+            [
+                Component("configuration", "unhealthy", layer: Layer.Configuration) with { ErrorKind = "secret-missing", Side = Side.Infrastructure },
+                Component("database", "unhealthy", layer: Layer.Database) with { Side = Side.Infrastructure },
+            ],
+        };
+
+        var withoutOwner = await RunAsync(observation);
+        var withOwner = await RunAsync(observation, owner: Side.Application);
+
+        Assert.Equal(Side.Infrastructure, withoutOwner.Results.Single(r => r.Name == "api/configuration").Side);
+        var configuration = withOwner.Results.Single(r => r.Name == "api/configuration");
+        Assert.Equal((Layer.Configuration, Side.Application), (configuration.Layer, configuration.Side));
+        Assert.Contains(configuration.Evidence, e => e.StartsWith("owner: application", StringComparison.Ordinal));
+        var database = withOwner.Results.Single(r => r.Name == "api/database");
+        Assert.Equal((Layer.Database, Side.Infrastructure), (database.Layer, database.Side));
     }
 
     [Fact]
