@@ -41,12 +41,11 @@ public class ConfigSchemaTests
     {
         if (Regenerate)
         {
-            const string Start = "<!-- reference:start (generated from ConfigKeys; do not edit by hand) -->\n";
-            const string End = "<!-- reference:end -->";
             var text = File.ReadAllText(RepositoryFile("docs/config.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
-            var from = text.IndexOf(Start, StringComparison.Ordinal) + Start.Length;
-            var to = text.IndexOf(End, StringComparison.Ordinal);
-            File.WriteAllText(RepositoryFile("docs/config.md"), text[..from] + ConfigReference.Markdown() + text[to..]);
+            var from = text.IndexOf(ConfigReference.StartMarker, StringComparison.Ordinal);
+            var end = text.LastIndexOf(ConfigReference.EndMarker, StringComparison.Ordinal) + ConfigReference.EndMarker.Length;
+            var rest = text[end..].TrimStart('\n');
+            File.WriteAllText(RepositoryFile("docs/config.md"), text[..from] + ConfigReference.Markdown().TrimEnd('\n') + "\n" + (rest.Length > 0 ? "\n" + rest : string.Empty));
         }
 
         var docs = File.ReadAllText(RepositoryFile("docs/config.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
