@@ -305,43 +305,73 @@ public static class Causality
         }
 
         // Inside-view links: declared (service:) or inferred from the URL's origin.
-        var remotes = Enumerable.Range(0, results.Count)
-            .Where(i => results[i].Kind == TargetKinds.Remote && results[i].Vantage == Vantage.Outside)
-            .Select(i => (Index: i, Origin: Origin(results[i].Target)))
-            .Where(r => r.Origin is not null)
-            .ToList();
+        var remotes = Remotes(results);
         for (var i = 0; i < results.Count; i++)
         {
-            var r = results[i];
-            if (r.Vantage == Vantage.Inside)
-            {
-                continue;
-            }
-
-            int? service = null;
-            if (r.Service is { } declared)
-            {
-                service = index.TryGetValue(declared, out var s) ? s : null;
-            }
-            else if (r.Kind != TargetKinds.Remote && Origin(r.Target) is { } origin)
-            {
-                foreach (var (candidate, remoteOrigin) in remotes)
-                {
-                    if (candidate != i && string.Equals(remoteOrigin, origin, StringComparison.Ordinal))
-                    {
-                        service = candidate;
-                        break;
-                    }
-                }
-            }
-
-            if (service is { } target && target != i && !edges[i].Contains(target) && !Reaches(target, i, edges))
+            if (ServiceIndex(i, results, index, remotes) is { } target && target != i && !edges[i].Contains(target) && !Reaches(target, i, edges))
             {
                 edges[i].Add(target);
             }
         }
 
         return edges;
+    }
+
+    /// <summary>
+    /// The name of the <c>remote</c> target of the service that serves <paramref name="result"/>: its <c>service:</c>,
+    /// else the first remote target among <paramref name="results"/> whose URL has the same origin; null when none
+    /// (and always for remote targets and inside results themselves, unless declared).
+    /// </summary>
+    public static string? ServiceOf(TargetResult result, IReadOnlyList<TargetResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(results);
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < results.Count; i++)
+        {
+            index.TryAdd(results[i].Name, i);
+        }
+
+        var all = index.TryGetValue(result.Name, out var own) ? results : [.. results, result];
+        var at = index.TryGetValue(result.Name, out own) ? own : all.Count - 1;
+        return ServiceIndex(at, all, index, Remotes(all)) is { } s ? all[s].Name : null;
+    }
+
+    private static List<(int Index, string Origin)> Remotes(IReadOnlyList<TargetResult> results) =>
+        Enumerable.Range(0, results.Count)
+            .Where(i => results[i].Kind == TargetKinds.Remote && results[i].Vantage == Vantage.Outside)
+            .Select(i => (Index: i, Origin: Origin(results[i].Target)))
+            .Where(r => r.Origin is not null)
+            .Select(r => (r.Index, r.Origin!))
+            .ToList();
+
+    private static int? ServiceIndex(int i, IReadOnlyList<TargetResult> results, Dictionary<string, int> index, List<(int Index, string Origin)> remotes)
+    {
+        var r = results[i];
+        if (r.Vantage == Vantage.Inside)
+        {
+            return null;
+        }
+
+        if (r.Service is { } declared)
+        {
+            return index.TryGetValue(declared, out var s) && s != i ? s : null;
+        }
+
+        if (r.Kind == TargetKinds.Remote || Origin(r.Target) is not { } origin)
+        {
+            return null;
+        }
+
+        foreach (var (candidate, remoteOrigin) in remotes)
+        {
+            if (candidate != i && string.Equals(remoteOrigin, origin, StringComparison.Ordinal))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 
     private static bool Reaches(int from, int to, List<int>[] edges)

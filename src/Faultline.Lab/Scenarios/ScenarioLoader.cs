@@ -309,9 +309,9 @@ public static class ScenarioLoader
                 return null;
             }
 
-            if (!int.TryParse(sub.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var max) || max < 1 || max > 10_000)
+            if (!int.TryParse(sub.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var max) || max > 10_000)
             {
-                Error(sub.Node, $"postgres.maxConnections must be a whole number from 1 to 10000, not '{sub.Value}'", "e.g. { postgres: { maxConnections: 5 } }");
+                Error(sub.Node, $"postgres.maxConnections must be a whole number from 0 (the role may not connect) to 10000, not '{sub.Value}'", "e.g. { postgres: { maxConnections: 5 } }");
                 return null;
             }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
+using Faultline.Core.Reporting;
 using Faultline.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -574,34 +575,24 @@ public sealed partial class MonitorEngine : IAsyncDisposable
         return true;
     }
 
-    /// <summary>A transitive dependency whose latest result failed, the deepest one (whose own dependencies do not fail).</summary>
-    private TargetTracker? FailingRoot(TargetTracker tracker)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal) { tracker.Name };
-        TargetTracker? root = null;
-        var frontier = new Queue<TargetTracker>();
-        frontier.Enqueue(tracker);
-        while (frontier.TryDequeue(out var current))
-        {
-            foreach (var name in current.Dependencies)
-            {
-                if (!seen.Add(name) || !_trackers.TryGetValue(name, out var dependency))
-                {
-                    continue;
-                }
+    /// <summary>
+    /// The root the tracker's latest failure follows from, by the same causal model as a check report
+    /// (<see cref="Causality.Analyze"/> over every entity's latest result): <c>dependsOn</c> (transitively), the
+    /// service's inside view (<c>service:</c> or the same origin as a <c>remote</c> target), and an optional
+    /// dependency a critical path waits on. Null when the failure is a root itself.
+    /// </summary>
+    private TargetTracker? FailingRoot(TargetTracker tracker) => FailingRoot(tracker, LatestCausality());
 
-                if (dependency.LastFailed)
-                {
-                    root = dependency;
-                }
+    private TargetTracker? FailingRoot(TargetTracker tracker, CausalAnalysis causality) =>
+        causality.RootOf.TryGetValue(tracker.Name, out var root) && _trackers.TryGetValue(root, out var found) && found != tracker ? found : null;
 
-                frontier.Enqueue(dependency);
-            }
-        }
+    /// <summary>Every entity's latest result, in config order, with the dependencies the monitor tracks.</summary>
+    private List<TargetResult> LatestResults() => _trackers.Values
+        .Where(t => t.Last is not null)
+        .Select(t => t.Last! with { Name = t.Name, DependsOn = t.Dependencies })
+        .ToList();
 
-        // Breadth-first: the last failing dependency found is the deepest.
-        return root;
-    }
+    private CausalAnalysis LatestCausality() => Causality.Analyze(LatestResults());
 
     /// <summary>True while a dependency has no result taken after this run of failures began, and its next one is still due within its interval.</summary>
     private bool WaitForDependency(TargetTracker tracker, DateTimeOffset at)
@@ -611,7 +602,8 @@ public sealed partial class MonitorEngine : IAsyncDisposable
             return false;
         }
 
-        foreach (var name in tracker.Dependencies)
+        var service = tracker.Last is { } last ? Causality.ServiceOf(last with { Name = tracker.Name }, LatestResults()) : null;
+        foreach (var name in service is null ? tracker.Dependencies : [.. tracker.Dependencies, service])
         {
             if (!_trackers.TryGetValue(name, out var dependency))
             {
@@ -662,9 +654,10 @@ public sealed partial class MonitorEngine : IAsyncDisposable
         }
 
         // Dependents failing right now fail because of this: the announcement names them, and they stay quiet.
+        var causality = LatestCausality();
         foreach (var dependent in _trackers.Values.Where(d => d != tracker && d.LastFailed).ToList())
         {
-            if (FailingRoot(dependent) == tracker)
+            if (FailingRoot(dependent, causality) == tracker)
             {
                 tracker.SuppressedChildren.Add(dependent.Name);
             }

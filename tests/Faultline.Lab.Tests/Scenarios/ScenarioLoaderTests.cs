@@ -120,7 +120,7 @@ public sealed class ScenarioLoaderTests
     [InlineData("name: a\nfaults: [{ secret: { remove: Jwt__Secrt } }]\nexpect: { status: healthy }\n", "s.yaml:2:30: secret.remove: the lab has no 'Jwt__Secrt'. did you mean 'Jwt__Secret'?")]
     [InlineData("name: a\nfaults: [{ secret: { rotate: Jwt__Secret } }]\nexpect: { status: healthy }\n", "s.yaml:2:30: secret.rotate: the lab has no 'Jwt__Secret'. known: ConnectionStrings__Postgres, ConnectionStrings__Redis")]
     [InlineData("name: a\nfaults: [{ postgres: drain }]\nexpect: { status: healthy }\n", "s.yaml:2:22: postgres: 'drain' is not one of exhaust")]
-    [InlineData("name: a\nfaults: [{ postgres: { maxConnections: -1 } }]\nexpect: { status: healthy }\n", "s.yaml:2:40: postgres.maxConnections must be a whole number from 1 to 10000, not '-1'")]
+    [InlineData("name: a\nfaults: [{ postgres: { maxConnections: -1 } }]\nexpect: { status: healthy }\n", "s.yaml:2:40: postgres.maxConnections must be a whole number from 0 (the role may not connect) to 10000, not '-1'")]
     [InlineData("name: a\nfaults: [{ app: reboot }]\nexpect: { status: healthy }\n", "s.yaml:2:17: app: 'reboot' is not one of restart")]
     [InlineData("name: a\nsettle: { until: ready }\nexpect: { status: healthy }\n", "s.yaml:2:18: settle.until: 'ready' is not one of stable, app-exited")]
     [InlineData("name: a\nsettle: { timeout: 30s }\nexpect: { status: healthy }\n", "s.yaml:2:20: settle.timeout (30s) must be more than 0 and at most 20s")]
