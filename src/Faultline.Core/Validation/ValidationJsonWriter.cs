@@ -68,6 +68,7 @@ internal sealed class ValidationJsonWriter : IValidationWriter
                     ["status"] = r.Status.Wire(),
                     ["layer"] = r.Layer?.Wire(),
                     ["side"] = r.Side?.Wire(),
+                    ["cause"] = r.Cause?.Target,
                     ["errorKind"] = r.ErrorKind,
                     ["evidence"] = r.Evidence,
                 });

@@ -69,6 +69,9 @@ public sealed record RunOutcome
     /// <summary>Why it failed or warned, in one line (the probe's error message or the first evidence line); null on a pass.</summary>
     public string? Evidence { get; init; }
 
+    /// <summary>The root this run's failure follows from (a consequence still counts as failed); null for a root or a pass.</summary>
+    public Reporting.CauseRef? Cause { get; init; }
+
     /// <summary>A warning counts as a pass.</summary>
     public bool Passed => Status != ResultStatus.Fail;
 }

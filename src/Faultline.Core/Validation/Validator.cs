@@ -139,6 +139,7 @@ public static class Validator
             Layer = passed ? null : result.Layer,
             Side = passed ? null : result.Side,
             ErrorKind = passed ? null : result.Error?.Kind,
+            Cause = passed ? null : result.Cause,
             Evidence = why is null ? null : ReportText.OneLine(why),
         };
     }
@@ -217,7 +218,10 @@ public static class Validator
         return reasons;
     }
 
-    /// <summary><c>database: db — 2 of 3 runs failed — layer database (infrastructure), connect-timeout: connect timed out after 3 s</c>.</summary>
+    /// <summary>
+    /// <c>database: db — 2 of 3 runs failed — layer database (infrastructure), connect-timeout: connect timed out after 3 s</c>;
+    /// a consequence names its root: <c>golden-path: chat — 1 of 1 run failed — layer database (infrastructure) as a consequence of api/postgres, read-timeout: …</c>.
+    /// </summary>
     public static string TargetReason(TargetValidation target)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -228,7 +232,10 @@ public static class Validator
             return head;
         }
 
-        var layers = failed.Select(r => $"{r.Layer?.Wire() ?? "unknown"} ({r.Side?.Wire() ?? "infrastructure"})").Distinct(StringComparer.Ordinal).ToList();
+        var layers = failed.Select(r => r.Cause is { } cause
+                ? $"{cause.Layer.Wire()} ({cause.Side.Wire()}) as a consequence of {cause.Target}"
+                : $"{r.Layer?.Wire() ?? "unknown"} ({r.Side?.Wire() ?? "infrastructure"})")
+            .Distinct(StringComparer.Ordinal).ToList();
         var last = failed[^1];
         var why = last.Evidence is null ? string.Empty
             : last.ErrorKind is null ? $", {last.Evidence}"

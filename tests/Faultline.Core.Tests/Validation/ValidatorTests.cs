@@ -45,6 +45,24 @@ public sealed class ValidatorTests
     }
 
     [Fact]
+    public void Evaluate_AConsequenceStillCountsAsFailed_AndItsReasonNamesTheRoot()
+    {
+        var chat = Fail("chat", "connectivity", layer: Layer.Application, kind: "read-timeout", message: "no answer within 5 s") with
+        {
+            Side = Side.Application,
+            DependsOn = ["db"],
+        };
+        var v = Validator.Evaluate([Report(Fail("db", "database"), chat)], Spec);
+
+        var connectivity = v.Categories.Single(c => c.Name == "connectivity");
+        Assert.Equal(0, connectivity.Passed);
+        Assert.False(connectivity.Met);
+        Assert.Equal(SignoffStatus.RequiresAttention, v.Signoff.Status);
+        Assert.Equal("db", v.Targets.Single(t => t.Name == "chat").Runs.Single().Cause?.Target);
+        Assert.Contains("connectivity: chat — 1 of 1 run failed — layer database (infrastructure) as a consequence of db, read-timeout: no answer within 5 s", v.Signoff.Reasons);
+    }
+
+    [Fact]
     public void Evaluate_MixedRuns_TargetIsFlakyWithEachRunsLayerAndEvidence()
     {
         var v = Validator.Evaluate([Report(Pass("db", "database")), Report(Fail("db", "database")), Report(Pass("db", "database"))], Spec);
