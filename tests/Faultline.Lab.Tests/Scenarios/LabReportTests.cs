@@ -220,7 +220,105 @@ public sealed class LabReportTests
         Assert.Contains("    error: app bug login-500 (s.yaml:2:10): the lab cannot switch on the application bug", lines);
         Assert.Contains("Confusion matrix (rows: expected, columns: got)", lines);
         Assert.Contains(lines, l => l.StartsWith("tls ", StringComparison.Ordinal) && l.Split(' ', StringSplitOptions.RemoveEmptyEntries).SequenceEqual(["tls", "1", ".", ".", "."]));
-        Assert.Equal("Accuracy: 2/4 (50%)", lines[^2]);
+        Assert.Equal("Accuracy: 2/4 (50%)", lines[^3]);
+        Assert.StartsWith("Result accuracy: ", lines[^2], StringComparison.Ordinal);
+    }
+
+    private static readonly ScenarioExpectation DatabaseExpected = new() { Target = "api/postgres", Layer = Layer.Database, Side = Side.Infrastructure };
+
+    [Fact]
+    public void Problems_OneRootWithConsequences_Passes()
+    {
+        var report = ReportOf(
+            Result("api", ResultStatus.Pass, dependsOn: "api/postgres"),
+            Result("api/postgres", ResultStatus.Fail, Layer.Database, Side.Infrastructure),
+            Result("ready", ResultStatus.Fail, Layer.Application, Side.Application, true, "api"));
+
+        Assert.Empty(ScenarioJudge.Problems(DatabaseExpected, report));
+        Assert.Equal((Layer.Database, Side.Infrastructure), ScenarioJudge.EffectiveCause(report.Results[2]));
+    }
+
+    [Fact]
+    public void Problems_AFailingResultNotLinkedToTheRoot_IsAMismatchEvenWhenThePrimaryMatches()
+    {
+        // The primary is right, but "ready" is its own root on the application side: the report reads mixed.
+        var report = ReportOf(
+            Result("api/postgres", ResultStatus.Fail, Layer.Database, Side.Infrastructure),
+            Result("ready", ResultStatus.Fail, Layer.Application, Side.Application));
+
+        var problems = ScenarioJudge.Problems(DatabaseExpected, report);
+
+        Assert.Contains("attribution: expected infrastructure, got mixed", problems);
+        Assert.Contains("ready: effective cause (application, application), expected (database, infrastructure)", problems);
+        Assert.DoesNotContain(problems, p => p.StartsWith("verdict:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Problems_HealthyExpectedWithAWarning_IsAMismatch()
+    {
+        var report = ReportOf(Result("api", ResultStatus.Pass), Result("cert", ResultStatus.Warn, Layer.Tls, Side.Infrastructure));
+
+        var problems = ScenarioJudge.Problems(new ScenarioExpectation { Status = OverallStatus.Healthy }, report);
+
+        Assert.Contains(problems, p => p.StartsWith("verdict: expected healthy, got degraded", StringComparison.Ordinal));
+        Assert.Contains("a healthy stack has 0 failing and 1 warning results: cert", problems);
+    }
+
+    [Fact]
+    public void Problems_Findings_MustMatchExactly()
+    {
+        var chat = Result("golden-path", ResultStatus.Fail, Layer.Application, Side.Application, true, "api") with
+        {
+            Error = new ResultError("read-timeout", "no agent_completed within 3 s"),
+        };
+        var report = ReportOf(
+            Result("api", ResultStatus.Pass, dependsOn: "api/redis"),
+            Result("api/redis", ResultStatus.Fail, Layer.Cache, Side.Infrastructure, critical: false) with { Vantage = Vantage.Inside },
+            chat);
+        var expected = new ScenarioExpectation { Status = OverallStatus.Unhealthy, Target = "api/redis", Layer = Layer.Cache, Side = Side.Infrastructure };
+
+        Assert.Contains(ScenarioJudge.Problems(expected, report), p => p.StartsWith("finding not expected: golden-path waits on optional dependency redis", StringComparison.Ordinal));
+        Assert.Empty(ScenarioJudge.Problems(expected with { Findings = [new ExpectedFinding("golden-path", "api/redis")] }, report));
+        Assert.Contains("finding missing: ready waits on api/redis",
+            ScenarioJudge.Problems(expected with { Findings = [new ExpectedFinding("golden-path", "api/redis"), new ExpectedFinding("ready", "api/redis")] }, report));
+    }
+
+    [Fact]
+    public void ResultAccuracyAndStability_CountEveryRunAndEveryFailingResult()
+    {
+        var good = ReportOf(
+            Result("api", ResultStatus.Pass, dependsOn: "api/postgres"),
+            Result("api/postgres", ResultStatus.Fail, Layer.Database, Side.Infrastructure),
+            Result("ready", ResultStatus.Fail, Layer.Application, Side.Application, true, "api"));
+        var bad = ReportOf(
+            Result("api/postgres", ResultStatus.Fail, Layer.Database, Side.Infrastructure),
+            Result("ready", ResultStatus.Fail, Layer.Application, Side.Application));
+        var scenario = ScenarioOf("db-path-saturated", DatabaseExpected);
+        var run = new LabRunReport
+        {
+            Repeat = 2,
+            Scenarios =
+            [
+                new ScenarioOutcome { Scenario = scenario, Report = good, Pass = true, Run = 1, VerdictMs = 100, BaselineMs = 10 },
+                new ScenarioOutcome { Scenario = scenario, Report = bad, Pass = false, Run = 2, VerdictMs = 300, BaselineMs = 30 },
+            ],
+        };
+
+        Assert.Equal(0.75, run.ResultAccuracy);
+        var stability = Assert.Single(run.Stability());
+        Assert.Equal(new ScenarioStability("db-path-saturated", 1, 2, 200, 20), stability);
+        Assert.False(stability.Stable);
+
+        using var writer = new StringWriter();
+        LabReportWriter.WriteJson(run, writer);
+        using var json = JsonDocument.Parse(writer.ToString());
+        Assert.Equal(0.75, json.RootElement.GetProperty("resultAccuracy").GetDouble());
+        Assert.Equal(2, json.RootElement.GetProperty("repeat").GetInt32());
+        Assert.False(json.RootElement.GetProperty("stability")[0].GetProperty("stable").GetBoolean());
+        var first = json.RootElement.GetProperty("scenarios")[0];
+        Assert.Equal("infrastructure", first.GetProperty("attribution").GetString());
+        Assert.Equal("api/postgres", first.GetProperty("roots")[0].GetProperty("target").GetString());
+        Assert.Equal("api/postgres", first.GetProperty("results")[2].GetProperty("cause").GetString());
     }
 
     [Fact]

@@ -80,6 +80,26 @@ public sealed class ScenarioLoaderTests
     }
 
     [Fact]
+    public void LoadText_ExpectFindings_AreRead()
+    {
+        var scenario = ScenarioLoader.LoadText(
+            "name: a\nfaults: [{ link: cache, fault: blackhole }]\nexpect: { target: api/redis, findings: [{ target: golden-path, dependency: api/redis }] }\n", "s.yaml");
+
+        Assert.Equal([new ExpectedFinding("golden-path", "api/redis")], scenario.Expect.Findings);
+    }
+
+    [Theory]
+    [InlineData("expect: { target: x, findings: golden-path }", "s.yaml:3:32: 'expect.findings' must be a list")]
+    [InlineData("expect: { target: x, findings: [{ target: golden-path }] }", "s.yaml:3:33: an expected finding names both the target that waits and the dependency it waits on")]
+    [InlineData("expect: { target: x, findings: [{ target: g, dependancy: d }] }", "s.yaml:3:46: unknown key 'dependancy' in expect.findings")]
+    public void LoadText_BadFindings_NameFileLineColumn(string expect, string message)
+    {
+        var error = Assert.Throws<ConfigException>(() => ScenarioLoader.LoadText("name: a\nfaults: [{ stop: redis }]\n" + expect + "\n", "s.yaml"));
+
+        Assert.Contains(error.Errors, e => e.ToString().StartsWith(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void LoadText_HealthyBaseline_HasNoFaults()
     {
         var scenario = ScenarioLoader.LoadText("name: healthy-baseline\nfaults: []\nexpect: { status: healthy }\n", "s.yaml");
