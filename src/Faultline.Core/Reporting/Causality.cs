@@ -134,10 +134,10 @@ public static class Causality
 
         var rootCauses = roots.Select(r => new RootCause(
                 results[r].Name, results[r].Layer ?? Layer.Unknown, results[r].Side ?? Side.Infrastructure, consequencesOf[r])
-            {
-                Status = results[r].Status,
-                Critical = results[r].Critical,
-            })
+        {
+            Status = results[r].Status,
+            Critical = results[r].Critical,
+        })
             .ToList();
 
         var findings = new List<Finding>();
