@@ -76,21 +76,47 @@ public sealed class JsonReportWriter : IReportWriter
 
         w.WriteEndObject();
         w.WriteString("attribution", s.Attribution.Wire());
-        if (s.Primary is { } primary)
+        WritePlace(w, "primary", s.Primary is { } primary ? (primary.Target, primary.Layer, primary.Side) : null);
+
+        WriteRoots(w, s.Roots);
+        WriteFindings(w, s.Findings);
+        w.WriteEndObject();
+
+        w.WriteStartArray("results");
+        foreach (var result in report.Results)
         {
-            w.WriteStartObject("primary");
-            w.WriteString("target", primary.Target);
-            w.WriteString("layer", primary.Layer.Wire());
-            w.WriteString("side", primary.Side.Wire());
-            w.WriteEndObject();
-        }
-        else
-        {
-            w.WriteNull("primary");
+            WriteResult(w, result);
         }
 
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteResult(Utf8JsonWriter w, TargetResult r) => WriteResult(w, r, includeDetails: true);
+
+    /// <summary><c>"name": { target, layer, side }</c> or <c>null</c>: the primary failure, a consequence's cause.</summary>
+    private static void WritePlace(Utf8JsonWriter w, string name, (string Target, Layer Layer, Side Side)? place)
+    {
+        if (place is not { } p)
+        {
+            w.WriteNull(name);
+            return;
+        }
+
+        w.WriteStartObject(name);
+        w.WriteString("target", p.Target);
+        w.WriteString("layer", p.Layer.Wire());
+        w.WriteString("side", p.Side.Wire());
+        w.WriteEndObject();
+    }
+
+    /// <summary><c>"roots": [{ target, layer, side, status, critical, consequences }]</c>, as in <c>summary.roots</c> (other documents, such as the lab's report, embed the same shape).</summary>
+    public static void WriteRoots(Utf8JsonWriter w, IReadOnlyList<RootCause> roots)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(roots);
         w.WriteStartArray("roots");
-        foreach (var root in s.Roots)
+        foreach (var root in roots)
         {
             w.WriteStartObject();
             w.WriteString("target", root.Target);
@@ -109,8 +135,15 @@ public sealed class JsonReportWriter : IReportWriter
         }
 
         w.WriteEndArray();
+    }
+
+    /// <summary><c>"findings": [{ kind, target, dependency, layer, side, message }]</c>, as in <c>summary.findings</c>.</summary>
+    public static void WriteFindings(Utf8JsonWriter w, IReadOnlyList<Finding> findings)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(findings);
         w.WriteStartArray("findings");
-        foreach (var finding in s.Findings)
+        foreach (var finding in findings)
         {
             w.WriteStartObject();
             w.WriteString("kind", finding.Kind);
@@ -123,19 +156,7 @@ public sealed class JsonReportWriter : IReportWriter
         }
 
         w.WriteEndArray();
-        w.WriteEndObject();
-
-        w.WriteStartArray("results");
-        foreach (var result in report.Results)
-        {
-            WriteResult(w, result);
-        }
-
-        w.WriteEndArray();
-        w.WriteEndObject();
     }
-
-    private static void WriteResult(Utf8JsonWriter w, TargetResult r) => WriteResult(w, r, includeDetails: true);
 
     /// <summary>
     /// Writes one result object as the report's <c>results[]</c> items are written (other streams, such as the
@@ -157,18 +178,7 @@ public sealed class JsonReportWriter : IReportWriter
         w.WriteString("status", r.Status.Wire());
         WriteNullableString(w, "layer", passed ? null : r.Layer?.Wire());
         WriteNullableString(w, "side", passed ? null : r.Side?.Wire());
-        if (r.Cause is { } cause && !passed)
-        {
-            w.WriteStartObject("cause");
-            w.WriteString("target", cause.Target);
-            w.WriteString("layer", cause.Layer.Wire());
-            w.WriteString("side", cause.Side.Wire());
-            w.WriteEndObject();
-        }
-        else
-        {
-            w.WriteNull("cause");
-        }
+        WritePlace(w, "cause", r.Cause is { } cause && !passed ? (cause.Target, cause.Layer, cause.Side) : null);
 
         w.WriteNumber("durationMs", r.DurationMs);
 

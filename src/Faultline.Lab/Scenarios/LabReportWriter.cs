@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Faultline.Core.Model;
+using Faultline.Core.Reporting;
 
 namespace Faultline.Lab.Scenarios;
 
@@ -286,36 +287,8 @@ public static class LabReportWriter
     private static void WriteReportFacts(Utf8JsonWriter json, Report? report)
     {
         WriteOrNull(json, "attribution", report?.Summary.Attribution.Wire());
-        json.WriteStartArray("roots");
-        foreach (var root in report?.Summary.Roots ?? [])
-        {
-            json.WriteStartObject();
-            json.WriteString("target", root.Target);
-            json.WriteString("layer", root.Layer.Wire());
-            json.WriteString("side", root.Side.Wire());
-            json.WriteString("status", root.Status.Wire());
-            json.WriteStartArray("consequences");
-            foreach (var name in root.Consequences)
-            {
-                json.WriteStringValue(name);
-            }
-
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteStartArray("findings");
-        foreach (var finding in report?.Summary.Findings ?? [])
-        {
-            json.WriteStartObject();
-            json.WriteString("target", finding.Target);
-            json.WriteString("dependency", finding.Dependency);
-            json.WriteString("message", finding.Message);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
+        JsonReportWriter.WriteRoots(json, report?.Summary.Roots ?? []);
+        JsonReportWriter.WriteFindings(json, report?.Summary.Findings ?? []);
         json.WriteStartArray("results");
         foreach (var r in report?.Results ?? [])
         {
