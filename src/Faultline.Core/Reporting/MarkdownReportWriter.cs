@@ -84,10 +84,12 @@ internal sealed class MarkdownReportWriter : IReportWriter
             foreach (var r in problems)
             {
                 var tag = r.Status == ResultStatus.Warn ? "warning" : r.Critical ? "failure" : "non-critical failure";
-                md.Append(CultureInfo.InvariantCulture, $"#### {Inline(r.Name)} ({Inline(r.Kind)}) — {r.Layer?.Wire() ?? "unknown"} ({r.Side?.Wire() ?? "infrastructure"}), {tag}").AppendLine().AppendLine();
-                if (r.Cause is { } following)
+                var own = $"{r.Layer?.Wire() ?? "unknown"} ({r.Side?.Wire() ?? "infrastructure"})";
+                var where = r.Cause is { } following ? $"consequence of {Inline(following.Target)} — {following.Layer.Wire()} ({following.Side.Wire()})" : own;
+                md.Append(CultureInfo.InvariantCulture, $"#### {Inline(r.Name)} ({Inline(r.Kind)}) — {where}, {tag}").AppendLine().AppendLine();
+                if (r.Cause is not null)
                 {
-                    md.Append(CultureInfo.InvariantCulture, $"- consequence of **{Inline(following.Target)}** — {following.Layer.Wire()} ({following.Side.Wire()})").AppendLine();
+                    md.Append(CultureInfo.InvariantCulture, $"- as seen here: {own}").AppendLine();
                 }
 
                 if (r.Error is { } error)

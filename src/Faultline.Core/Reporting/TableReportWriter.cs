@@ -64,10 +64,10 @@ internal sealed class TableReportWriter(bool color) : IReportWriter
                 + (r.Vantage == Vantage.Inside ? ", seen from inside the service" : string.Empty);
             text.Append(Paint(ColorOf(r.Status), StatusWord(r.Status)))
                 .Append(' ').Append(r.Name).Append(" (").Append(r.Kind).Append(critical).Append(") — ")
-                .Append(r.Layer?.Wire() ?? "unknown").Append(" (").Append(r.Side?.Wire() ?? "infrastructure").AppendLine(")");
-            if (r.Cause is { } following)
+                .AppendLine(Attributed(r));
+            if (r.Cause is not null)
             {
-                AppendWrapped(text, $"consequence of {following.Target} — {following.Layer.Wire()} ({following.Side.Wire()})");
+                AppendWrapped(text, $"as seen here: {r.Layer?.Wire() ?? "unknown"} ({r.Side?.Wire() ?? "infrastructure"})");
             }
 
             if (r.Error is { } error)
@@ -141,6 +141,11 @@ internal sealed class TableReportWriter(bool color) : IReportWriter
 
         text.Append(prefix).AppendLine(rest);
     }
+
+    /// <summary><c>database (infrastructure)</c>, or for a consequence <c>consequence of api/postgres — database (infrastructure)</c>.</summary>
+    private static string Attributed(TargetResult r) => r.Cause is { } cause
+        ? $"consequence of {cause.Target} — {cause.Layer.Wire()} ({cause.Side.Wire()})"
+        : $"{r.Layer?.Wire() ?? "unknown"} ({r.Side?.Wire() ?? "infrastructure"})";
 
     private static string StatusWord(ResultStatus status) => status.Wire().ToUpperInvariant();
 

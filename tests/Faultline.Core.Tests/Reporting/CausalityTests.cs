@@ -216,10 +216,11 @@ public sealed class CausalityTests
         var json = Render("json", report);
 
         Assert.Matches(@"FAIL  ready\s+http\s+← api/postgres\s", table);
-        Assert.Contains("    consequence of api/postgres — database (infrastructure)", table, StringComparison.Ordinal);
+        Assert.Contains("FAIL ready (http) — consequence of api/postgres — database (infrastructure)\n    as seen here: application (application)", table.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.EndsWith("UNHEALTHY — 2 critical failures — root cause: database (infrastructure) at api/postgres; 1 consequence\n", table.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("| ready | http | **FAIL** | ← api/postgres |  |", markdown, StringComparison.Ordinal);
-        Assert.Contains("- consequence of **api/postgres** — database (infrastructure)", markdown, StringComparison.Ordinal);
+        Assert.Contains("#### ready (http) — consequence of api/postgres — database (infrastructure), failure", markdown, StringComparison.Ordinal);
+        Assert.Contains("- as seen here: application (application)", markdown, StringComparison.Ordinal);
         Assert.Contains("message=\"consequence of api/postgres — database (infrastructure): ", junit, StringComparison.Ordinal);
         Assert.Contains("name=\"verdict\" value=\"UNHEALTHY — 2 critical failures — root cause: database (infrastructure) at api/postgres; 1 consequence\"", junit, StringComparison.Ordinal);
         using var doc = System.Text.Json.JsonDocument.Parse(json);
