@@ -102,7 +102,7 @@ internal sealed class MarkdownReportWriter : IReportWriter
                     md.Append("- ").AppendLine(Inline(ReportText.OneLine(line)));
                 }
 
-                if (r.Remedy is { } remedy)
+                if (ReportText.Remedy(r) is { } remedy)
                 {
                     md.AppendLine().Append("**Remedy:** ").AppendLine(Inline(ReportText.OneLine(remedy)));
                 }

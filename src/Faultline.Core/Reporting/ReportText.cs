@@ -64,6 +64,11 @@ internal static class ReportText
     public static IEnumerable<string> Findings(Report report) =>
         report.Summary.Findings.Select(f => $"Also: {f.Message} ({f.Side.Wire()})");
 
+    /// <summary>The remedy a reader acts on: for a consequence, fix its root first, then the result's own remedy if it still fails.</summary>
+    public static string? Remedy(TargetResult result) => result.Cause is { } cause
+        ? $"this follows from {cause.Target}: fix that first; if {result.Name} still fails afterwards: {result.Remedy ?? "probe it again"}"
+        : result.Remedy;
+
     /// <summary><c>← db</c>: what a consequence's row shows in place of its own layer and side.</summary>
     public static string CauseArrow(CauseRef cause) => "← " + cause.Target;
 

@@ -85,7 +85,7 @@ internal sealed class TableReportWriter(bool color) : IReportWriter
                 AppendWrapped(text, ReportText.OneLine(line));
             }
 
-            if (r.Remedy is { } remedy)
+            if (ReportText.Remedy(r) is { } remedy)
             {
                 AppendWrapped(text, "remedy: " + ReportText.OneLine(remedy));
             }
