@@ -218,7 +218,7 @@ public sealed class CausalityTests
         Assert.Matches(@"FAIL  ready\s+http\s+← api/postgres\s", table);
         Assert.Contains("FAIL ready (http) — consequence of api/postgres — database (infrastructure)\n    as seen here: application (application)", table.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.EndsWith("UNHEALTHY — 2 critical failures — root cause: database (infrastructure) at api/postgres; 1 consequence\n", table.ReplaceLineEndings("\n"), StringComparison.Ordinal);
-        Assert.Contains("    remedy: this follows from api/postgres: fix that first; if ready still fails afterwards: check the path", table, StringComparison.Ordinal);
+        Assert.Contains("    remedy: this follows from api/postgres: fix that first; if ready still fails afterwards:", table, StringComparison.Ordinal);
         Assert.Contains("| ready | http | **FAIL** | ← api/postgres |  |", markdown, StringComparison.Ordinal);
         Assert.Contains("#### ready (http) — consequence of api/postgres — database (infrastructure), failure", markdown, StringComparison.Ordinal);
         Assert.Contains("- as seen here: application (application)", markdown, StringComparison.Ordinal);
