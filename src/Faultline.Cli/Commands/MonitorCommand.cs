@@ -121,7 +121,7 @@ internal static class MonitorCommand
         }
 
         await using var endpointLease = endpoint;
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var http = AlertHttp.CreateClient();
         var dispatcher = new AlertDispatcher(config.Alerts, http, time, loggerFactory);
         await using var dispatcherLease = dispatcher;
         var view = new ConsoleView(output, request);

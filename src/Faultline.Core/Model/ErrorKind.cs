@@ -46,6 +46,10 @@ public enum ErrorKind
     UnexpectedStatus,
     /// <summary>An expected event arrived before another expected event that must come first.</summary>
     EventOutOfOrder,
+    /// <summary>A redirect the probe will not follow: from https to http (the request would travel in clear text).</summary>
+    RedirectRefused,
+    /// <summary>Redirects that come back to a URL already visited, or more of them than the probe follows.</summary>
+    RedirectLoop,
     /// <summary>The database rejected the credentials (SQLSTATE 28P01/28000).</summary>
     DatabaseAuthFailed,
     /// <summary>The database has no connection slots left (SQLSTATE 53300).</summary>

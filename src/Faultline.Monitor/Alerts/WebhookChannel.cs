@@ -64,6 +64,12 @@ internal sealed class WebhookChannel : IAlertChannel
                 return DeliveryResult.Retry(detail) with { RetryAfter = RetryAfter(response.Headers.RetryAfter) };
             }
 
+            if (code is >= 300 and < 400)
+            {
+                // Alerts go only where they were configured: a redirect is reported, never followed.
+                return DeliveryResult.Rejected(detail + ": a redirect, not followed (alerts are sent only to the configured URL; configure the final address)");
+            }
+
             return DeliveryResult.Rejected(detail);
         }
         catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)

@@ -48,10 +48,12 @@ internal sealed class HttpProbe : IProbe
             var current = uri;
             var method = new HttpMethod(target.Method.ToUpperInvariant());
             var body = target.Body;
+            var headers = target.Headers;
             var warnings = new List<string>();
+            var chain = new List<Uri> { uri };
             for (var hop = 0; ; hop++)
             {
-                using var request = BuildRequest(current, method, target.Headers, body);
+                using var request = BuildRequest(current, method, headers, body);
                 exchange.Connector.Begin("request", current);
                 var sent = run.Timestamp();
                 using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
@@ -59,22 +61,41 @@ internal sealed class HttpProbe : IProbe
 
                 if (target.FollowRedirects && IsRedirect(response.StatusCode) && response.Headers.Location is { } location)
                 {
-                    if (hop >= MaxRedirects)
+                    // The server decides where a redirect goes: it is followed only where following is safe.
+                    var next = location.IsAbsoluteUri ? location : new Uri(current, location);
+                    var refused = Redirects.Check(chain, next, MaxRedirects);
+                    if (refused is not null)
                     {
-                        warnings.Add($"stopped following redirects after {MaxRedirects} hops");
-                    }
-                    else
-                    {
-                        current = location.IsAbsoluteUri ? location : new Uri(current, location);
-                        if (response.StatusCode == HttpStatusCode.SeeOther
-                            || (response.StatusCode is HttpStatusCode.MovedPermanently or HttpStatusCode.Found && method == HttpMethod.Post))
+                        return run.Observe(display, refused) with
                         {
-                            method = HttpMethod.Get;
-                            body = null;
-                        }
-
-                        continue;
+                            Http = new HttpObservation
+                            {
+                                StatusCode = (int)response.StatusCode,
+                                ReasonPhrase = response.ReasonPhrase,
+                                Version = $"HTTP/{response.Version}",
+                                Headers = CollectHeaders(response),
+                                FinalUrl = DisplayUrl(current),
+                            },
+                            Tls = exchange.TlsFacts(),
+                        };
                     }
+
+                    if (!Redirects.SameOrigin(uri, next))
+                    {
+                        // Leaving the configured origin: its headers (credentials, API keys) stay behind.
+                        headers = new Dictionary<string, string>();
+                    }
+
+                    chain.Add(next);
+                    current = Redirects.WithoutUserInfo(next);
+                    if (response.StatusCode == HttpStatusCode.SeeOther
+                        || (response.StatusCode is HttpStatusCode.MovedPermanently or HttpStatusCode.Found && method == HttpMethod.Post))
+                    {
+                        method = HttpMethod.Get;
+                        body = null;
+                    }
+
+                    continue;
                 }
 
                 run.Enter("response");

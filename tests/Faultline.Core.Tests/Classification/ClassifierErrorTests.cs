@@ -36,6 +36,8 @@ public class ClassifierErrorTests
         { ErrorKind.ConnectionClosed, TargetKinds.WebSocket, Layer.Application, Side.Application },
         { ErrorKind.ReadTimeout, TargetKinds.WebSocket, Layer.Application, Side.Application },
         { ErrorKind.EventOutOfOrder, TargetKinds.WebSocket, Layer.Application, Side.Application },
+        { ErrorKind.RedirectRefused, TargetKinds.Http, Layer.Application, Side.Application },
+        { ErrorKind.RedirectLoop, TargetKinds.Http, Layer.Application, Side.Application },
         { ErrorKind.UnexpectedStatus, TargetKinds.WebSocket, Layer.Application, Side.Application },
         { ErrorKind.UnexpectedStatus, TargetKinds.Remote, Layer.Application, Side.Application },
         { ErrorKind.TlsExpired, TargetKinds.Tls, Layer.Tls, Side.Infrastructure },

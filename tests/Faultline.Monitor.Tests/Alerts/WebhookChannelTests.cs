@@ -14,6 +14,33 @@ public sealed class WebhookChannelTests : IDisposable
     public void Dispose() => http.Dispose();
 
     [Fact]
+    public async Task Enqueue_WebhookRedirectsToAnotherHost_NothingReachesIt()
+    {
+        await using var elsewhere = await WebhookReceiver.StartAsync();
+        await using var redirecting = TestServers.Http(TestServers.RawResponse(307, "Temporary Redirect", string.Empty, $"Location: {elsewhere.Url("/stolen")}"));
+        using var client = AlertHttp.CreateClient();
+        var spec = new AlertSpec
+        {
+            Name = "ops",
+            Kind = AlertKinds.Webhook,
+            Url = redirecting.BaseUrl + "/hook",
+            Headers = new Dictionary<string, string> { ["Authorization"] = "Bearer fl-hook-secret-2b9f" },
+        };
+        await using (var dispatcher = new AlertDispatcher([spec], client, TimeProvider.System, logs))
+        {
+            dispatcher.Enqueue(AlertSamples.Open(42, "ops"));
+            for (var i = 0; i < 100 && redirecting.Requests.IsEmpty; i++)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        Assert.Single(redirecting.Requests);
+        await Task.Delay(300);
+        Assert.Empty(elsewhere.Requests);
+    }
+
+    [Fact]
     public async Task Enqueue_GenericWebhook_PostsIncidentJson()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
