@@ -92,7 +92,7 @@ internal sealed class JUnitReportWriter : IReportWriter
             xml.WriteStartElement("failure");
             xml.WriteAttributeString("message", Clean($"{where}{critical}: {ReportText.OneLine(ReportText.Reason(result) ?? "failed")}"));
             xml.WriteAttributeString("type", result.Error?.Kind ?? "condition-failed");
-            xml.WriteString(Clean(Body(result)));
+            xml.WriteString(Clean(string.Join('\n', Body(result).Split('\n').Select(l => SafeText.Escape(l.TrimEnd('\r'))))));
             xml.WriteEndElement();
         }
         else

@@ -145,7 +145,8 @@ internal static class ReportText
 
     public static string Count(int n, string noun) => string.Create(CultureInfo.InvariantCulture, $"{n} {noun}{(n == 1 ? string.Empty : "s")}");
 
-    public static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
+    /// <summary>One line, with control and text-reordering characters from probed servers escaped (<see cref="SafeText"/>).</summary>
+    public static string OneLine(string text) => SafeText.OneLine(text);
 
     public static string Truncate(string text, int max) => max <= 1 || text.Length <= max ? text : text[..(max - 1)] + "…";
 }

@@ -66,17 +66,17 @@ public static class LabReportWriter
 
                 if (miss.Error is { } error)
                 {
-                    output.WriteLine($"    error: {error}");
+                    output.WriteLine($"    error: {SafeText.OneLine(error)}");
                 }
 
                 foreach (var problem in miss.Problems)
                 {
-                    output.WriteLine($"    mismatch: {problem}");
+                    output.WriteLine($"    mismatch: {SafeText.OneLine(problem)}");
                 }
 
                 foreach (var line in Evidence(miss))
                 {
-                    output.WriteLine("    " + line);
+                    output.WriteLine("    " + SafeText.OneLine(line));
                 }
             }
         }
