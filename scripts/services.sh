@@ -587,12 +587,27 @@ if [[ $COMMAND == up || $COMMAND == down || $COMMAND == reload ]] && command -v 
   flock -w 120 9 || die "another services.sh holds $STATE_DIR/.lock"
 fi
 
+# Most of the default ports lie inside Linux's ephemeral range (32768-60999): a recent outgoing
+# connection may hold one as its source port, and a server cannot bind it then. Reserving them keeps
+# the kernel from handing them out (best effort: needs root and a writable /proc/sys).
+reserve_ports() {
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports current add="" port
+  [[ -w $file ]] || return 0
+  current=$(cat "$file" 2>/dev/null) || return 0
+  for port in "$PG_PORT" "$REDIS_PORT" "$REDIS_TLS_PORT" "$NGINX_PORT" "$UPSTREAM_PORT" "$DNS_PORT"; do
+    [[ ",$current," == *",$port,"* ]] || add+="${add:+,}$port"
+  done
+  [[ -n $add ]] || return 0
+  printf '%s\n' "${current:+$current,}$add" > "$file" 2>/dev/null || true
+}
+
 case $COMMAND in
   install)
     install_missing
     ;;
   up)
     if ((INSTALL)); then install_missing; fi
+    reserve_ports
     say "Faultline services in $STATE_DIR"
     for service in "${SELECTED[@]}"; do "${service}_up"; done
     write_env

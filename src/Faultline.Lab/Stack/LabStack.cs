@@ -177,6 +177,7 @@ public sealed class LabStack : IAsyncDisposable
         try
         {
             progress?.Report($"Faultline lab in {Directory}");
+            ReservedPorts.TryReserve(_ports.Values);
             var certificateChanged = File.Exists(Path.Combine(TlsDir, "lb.pem")) && ActiveCertificate() != LabCertificates.Valid;
             var hostsChanged = File.Exists(HostsFile) && File.ReadAllText(HostsFile) != CanonicalHosts();
             PrepareFiles();
