@@ -557,6 +557,7 @@ public sealed class LabStack : IAsyncDisposable
         try
         {
             await WaitReadyAsync(progress, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            await WaitReadyHoldsAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (LabException)
         {
@@ -997,6 +998,38 @@ public sealed class LabStack : IAsyncDisposable
         await LabProcesses.StartDetachedAsync(["dotnet", dll], environment, Path.GetDirectoryName(dll)!, AppLogFile, AppPidFile, cancellationToken).ConfigureAwait(false);
         progress?.Report($"app       started      {Environment.AppUrl} (GoldenPath, profile Lab)");
     }
+
+    /// <summary>
+    /// After a restore the app may answer ready once from an evaluation that began before the last fault was
+    /// undone, then not ready from one that began during it. Ready counts only once it has held for
+    /// <see cref="ReadyHold"/> (more than one background evaluation of the Lab profile, 1 s apart); throws when
+    /// it has not within 30 s.
+    /// </summary>
+    private async Task WaitReadyHoldsAsync(CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var since = watch.Elapsed;
+        var detail = string.Empty;
+        while (watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            bool ready;
+            (ready, detail) = await ReadyAsync(cancellationToken).ConfigureAwait(false);
+            if (!ready)
+            {
+                since = watch.Elapsed;
+            }
+            else if (watch.Elapsed - since >= ReadyHold)
+            {
+                return;
+            }
+
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new LabException($"the app's readiness did not hold for {ReadyHold.TotalSeconds:0.0} s within 30 s after the restore ({detail}); see {AppLogFile}");
+    }
+
+    private static readonly TimeSpan ReadyHold = TimeSpan.FromSeconds(1.5);
 
     private async Task WaitReadyAsync(IProgress<string>? progress, TimeSpan timeout, CancellationToken cancellationToken)
     {
