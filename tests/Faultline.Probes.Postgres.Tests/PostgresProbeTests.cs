@@ -303,6 +303,7 @@ public sealed class PostgresProbeTests(LocalServices services)
     private sealed class HeldConnections(LocalServices services) : IAsyncDisposable
     {
         private static readonly TimeSpan ReapTimeout = TimeSpan.FromSeconds(15);
+        private static readonly TimeSpan SettlePause = TimeSpan.FromMilliseconds(300);
 
         private readonly List<NpgsqlConnection> _connections = [];
         private int _baseline = -1;
@@ -312,11 +313,17 @@ public sealed class PostgresProbeTests(LocalServices services)
         /// <summary>True once the server refused a connection with 53300.</summary>
         public bool Refused { get; private set; }
 
-        /// <summary>Opens connections until <paramref name="untilInUse"/> client backends are in use or the server refuses.</summary>
+        /// <summary>
+        /// Opens connections until <paramref name="untilInUse"/> client backends are in use or the server refuses.
+        /// A refusal counts only when it repeats after a pause: a backend of an earlier test that is still
+        /// exiting holds its slot for a moment, and the slot it frees afterwards would let the next
+        /// connection in.
+        /// </summary>
         public async Task FillAsync(int untilInUse)
         {
             _baseline = await ClientBackendsAsync();
-            for (var i = 0; i < 60; i++)
+            var refusedOnce = false;
+            for (var i = 0; i < 80; i++)
             {
                 if (await ClientBackendsAsync() - 1 >= untilInUse)
                 {
@@ -328,12 +335,19 @@ public sealed class PostgresProbeTests(LocalServices services)
                 {
                     await connection.OpenAsync();
                     _connections.Add(connection);
+                    refusedOnce = false;
                 }
                 catch (PostgresException ex) when (ex.SqlState == "53300")
                 {
                     await connection.DisposeAsync();
-                    Refused = true;
-                    return;
+                    if (refusedOnce)
+                    {
+                        Refused = true;
+                        return;
+                    }
+
+                    refusedOnce = true;
+                    await Task.Delay(SettlePause);
                 }
             }
         }
