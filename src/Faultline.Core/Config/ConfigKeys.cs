@@ -74,6 +74,23 @@ internal enum KeyFormat
     TemplateUrl,
 }
 
+/// <summary>Which of a key's values are secrets, kept out of every output (docs/security.md, "What is a secret").</summary>
+internal enum Secrecy
+{
+    /// <summary>Not a secret. In a URL the user-info password, and query values filled in from the environment, still are.</summary>
+    None,
+
+    /// <summary>What its <c>${VAR}</c> references filled in.</summary>
+    Interpolated,
+
+    /// <summary>
+    /// The whole value (each value of a mapping, except literal values of headers that never carry
+    /// credentials, such as Accept; the credential fields of a JSON body), and what its <c>${VAR}</c>
+    /// references filled in.
+    /// </summary>
+    Whole,
+}
+
 /// <summary>One allowed key: where it may appear, its type, and what it means.</summary>
 internal sealed record ConfigKey(string Scope, string Name, KeyType Type, string Description)
 {
@@ -87,6 +104,9 @@ internal sealed record ConfigKey(string Scope, string Name, KeyType Type, string
     public IReadOnlyList<string> RequiredFor { get; init; } = [];
 
     public KeyFormat Format { get; init; }
+
+    /// <summary>Which of its values are secrets; see <see cref="Config.Secrecy"/>.</summary>
+    public Secrecy Secrecy { get; init; }
 
     /// <summary>Scope of the keys inside a Section, SectionList, SectionMap or SecretSource.</summary>
     public string? Nested { get; init; }
@@ -173,8 +193,8 @@ internal static class ConfigKeys
 
         new(Target, "url", KeyType.String, "Absolute URL: http:// or https:// to request (http), the service's /health/infrastructure (remote), ws:// or wss:// to upgrade (websocket).") { Kinds = UrlKinds, RequiredFor = UrlKinds, Format = KeyFormat.TargetUrl, Example = "https://api.example.test/health" },
         new(Target, "method", KeyType.String, "HTTP method.") { Kinds = [TargetKinds.Http], Format = KeyFormat.HttpMethod, Default = "GET", Example = "POST" },
-        new(Target, "headers", KeyType.StringMap, "Request headers, name: value (websocket: headers of the upgrade request).") { Kinds = [TargetKinds.Http, TargetKinds.WebSocket], Example = "{ Authorization: \"Bearer ${TOKEN}\" }" },
-        new(Target, "body", KeyType.String, "Request body.") { Kinds = [TargetKinds.Http], Example = "'{\"ping\": true}'" },
+        new(Target, "headers", KeyType.StringMap, "Request headers, name: value (websocket: headers of the upgrade request).") { Kinds = [TargetKinds.Http, TargetKinds.WebSocket], Example = "{ Authorization: \"Bearer ${TOKEN}\" }", Secrecy = Secrecy.Whole },
+        new(Target, "body", KeyType.String, "Request body.") { Kinds = [TargetKinds.Http], Example = "'{\"ping\": true}'", Secrecy = Secrecy.Whole },
         new(Target, "followRedirects", KeyType.Boolean, "Follow 3xx redirects instead of reporting them.") { Kinds = [TargetKinds.Http], Default = "false", Example = "true" },
         new(Target, "maxBodyBytes", KeyType.Integer, "How many bytes of the response body are kept for conditions.") { Kinds = [TargetKinds.Http], Default = "65536", Minimum = 0, Maximum = 16 * 1024 * 1024, Example = "1048576" },
 
@@ -182,7 +202,7 @@ internal static class ConfigKeys
         new(Target, "port", KeyType.Integer, "TCP port.") { Kinds = [TargetKinds.Tls, TargetKinds.Tcp], RequiredFor = [TargetKinds.Tcp], Default = "443 for tls", Minimum = 1, Maximum = 65535, Example = "5432" },
         new(Target, "recordTypes", KeyType.StringList, "DNS record types to ask for.") { Kinds = [TargetKinds.Dns], Format = KeyFormat.RecordType, Values = ["A", "AAAA", "CNAME"], Default = "[A, AAAA]", Example = "[A]" },
 
-        new(Target, "connectionString", KeyType.String, "Connection string, key=value or URL form (postgres://user:pass@host:5432/db, redis://:pass@host:6379/0, rediss://...).") { Kinds = DatabaseKinds, RequiredFor = DatabaseKinds, Example = "\"${DATABASE_URL}\"" },
+        new(Target, "connectionString", KeyType.String, "Connection string, key=value or URL form (postgres://user:pass@host:5432/db, redis://:pass@host:6379/0, rediss://...).") { Kinds = DatabaseKinds, RequiredFor = DatabaseKinds, Example = "\"${DATABASE_URL}\"", Secrecy = Secrecy.Whole },
         new(Target, "query", KeyType.String, "Round-trip query.") { Kinds = [TargetKinds.Postgres], Default = "SELECT 1", Example = "\"SELECT 1\"" },
         new(Target, "write", KeyType.Boolean, "Also SET a key with expiry, so out-of-memory and read-only replicas show.") { Kinds = [TargetKinds.Redis], Default = "false", Example = "true" },
 
@@ -191,24 +211,24 @@ internal static class ConfigKeys
         new(Target, "rules", KeyType.SectionMap, "Format rules per secret name.") { Kinds = [TargetKinds.Secret], Nested = SecretRule, Example = "{ JWT_SECRET: { minLength: 32 } }" },
 
         new(Target, "login", KeyType.Section, "Log in before the upgrade: POST body as JSON to url, take the token at the JSON path token and send it as Authorization: Bearer.") { Kinds = [TargetKinds.WebSocket], Nested = Login, Example = "{ url: https://api.example.test/api/login, body: { username: demo, password: \"${DEMO_PASSWORD}\" }, token: \"$.token\" }" },
-        new(Target, "send", KeyType.Json, "The message sent once the socket is open: a mapping (sent as JSON) or a string (sent as written).") { Kinds = [TargetKinds.WebSocket], Example = "{ type: chat, text: \"what is 6 times 7?\" }" },
+        new(Target, "send", KeyType.Json, "The message sent once the socket is open: a mapping (sent as JSON) or a string (sent as written).") { Kinds = [TargetKinds.WebSocket], Example = "{ type: chat, text: \"what is 6 times 7?\" }", Secrecy = Secrecy.Whole },
         new(Target, "expect", KeyType.StringList, "Events expected after sending, in order; an item ending in ? is optional. The probe reads until every required event arrived.") { Kinds = [TargetKinds.WebSocket], Format = KeyFormat.EventName, Example = "[agent_started, agent_thinking?, agent_completed]" },
         new(Target, "eventField", KeyType.String, "The JSON field of each message that names its event.") { Kinds = [TargetKinds.WebSocket], Default = "type", Example = "event" },
         new(Target, "deadline", KeyType.Duration, "websocket: how long after sending the expected events may take; startup: how long each instance may take to answer its readyUrl. When the target sets no timeout, its timeout becomes deadline + defaults.timeout (websocket: for login, connect and upgrade; startup: for stopping the instances).") { Kinds = [TargetKinds.WebSocket, TargetKinds.Startup], Default = "the target's timeout", Example = "30s" },
 
-        new(Target, "apiKey", KeyType.String, "Sent as X-Api-Key to read the service's detail; a secret, never printed.") { Kinds = [TargetKinds.Remote], Example = "\"${FAULTLINE_API_KEY}\"" },
+        new(Target, "apiKey", KeyType.String, "Sent as X-Api-Key to read the service's detail; a secret, never printed.") { Kinds = [TargetKinds.Remote], Example = "\"${FAULTLINE_API_KEY}\"", Secrecy = Secrecy.Whole },
         new(Target, "terminationFile", KeyType.String, "The service's termination-message file (one JSON line written when its startup fails), read when the service does not answer; relative to the config file.") { Kinds = [TargetKinds.Remote], Format = KeyFormat.FilePath, Example = "/var/run/api/termination-log" },
 
         new(Target, "of", KeyType.String, "The target whose probe runs in parallel; not itself a concurrency or startup target.") { Kinds = [TargetKinds.Concurrency], RequiredFor = [TargetKinds.Concurrency], Format = KeyFormat.TargetName, Example = "db" },
         new(Target, "parallel", KeyType.Integer, "How many probes of the target named in of run at once.") { Kinds = [TargetKinds.Concurrency], Default = "10", Minimum = 1, Maximum = 1000, Example = "50" },
 
-        new(Target, "run", KeyType.String, "The service command line, run with /bin/sh -c in each instance; {port} and {instance} are replaced per instance.") { Kinds = [TargetKinds.Startup], RequiredFor = [TargetKinds.Startup], Example = "\"dotnet run --project samples/GoldenPath --urls http://127.0.0.1:{port}\"" },
-        new(Target, "env", KeyType.StringMap, "Environment variables of each instance; values may use {port} and {instance}.") { Kinds = [TargetKinds.Startup], CaseSensitiveNames = true, Example = "{ ASPNETCORE_URLS: \"http://127.0.0.1:{port}\" }" },
+        new(Target, "run", KeyType.String, "The service command line, run with /bin/sh -c in each instance; {port} and {instance} are replaced per instance.") { Kinds = [TargetKinds.Startup], RequiredFor = [TargetKinds.Startup], Example = "\"dotnet run --project samples/GoldenPath --urls http://127.0.0.1:{port}\"", Secrecy = Secrecy.Interpolated },
+        new(Target, "env", KeyType.StringMap, "Environment variables of each instance; values may use {port} and {instance}.") { Kinds = [TargetKinds.Startup], CaseSensitiveNames = true, Example = "{ ASPNETCORE_URLS: \"http://127.0.0.1:{port}\" }", Secrecy = Secrecy.Whole },
         new(Target, "workingDir", KeyType.String, "Working directory of each instance; relative to the config file; must exist.") { Kinds = [TargetKinds.Startup], Format = KeyFormat.ExistingDirectory, Default = "the config file's directory", Example = "../samples/GoldenPath" },
         new(Target, "readyUrl", KeyType.String, "Absolute http:// or https:// URL that answers 2xx once an instance is ready; may use {port} and {instance}.") { Kinds = [TargetKinds.Startup], RequiredFor = [TargetKinds.Startup], Format = KeyFormat.TemplateUrl, Example = "\"http://127.0.0.1:{port}/health/ready\"" },
         new(Target, "instances", KeyType.Integer, "How many instances start at once.") { Kinds = [TargetKinds.Startup], Default = "1", Minimum = 1, Maximum = 100, Example = "5" },
 
-        new(Monitor, "store", KeyType.String, "The history store: sqlite:PATH (relative to the config file) or postgres:CONNSTRING (key=value pairs). The --store flag wins.") { Format = KeyFormat.Store, Default = MonitorSpec.DefaultStore, Example = "\"postgres:Host=127.0.0.1;Database=faultline;Username=faultline;Password=${PGPASSWORD}\"" },
+        new(Monitor, "store", KeyType.String, "The history store: sqlite:PATH (relative to the config file) or postgres:CONNSTRING (key=value pairs). The --store flag wins.") { Format = KeyFormat.Store, Default = MonitorSpec.DefaultStore, Example = "\"postgres:Host=127.0.0.1;Database=faultline;Username=faultline;Password=${PGPASSWORD}\"", Secrecy = Secrecy.Interpolated },
         new(Monitor, "flapWindow", KeyType.Duration, "The window state changes are counted over to detect flapping.") { Default = "10m", Example = "10m" },
         new(Monitor, "flapChanges", KeyType.Integer, "State changes within flapWindow that make a target flapping.") { Default = "4", Minimum = 1, Maximum = 1000, Example = "4" },
         new(Monitor, "rawRetention", KeyType.Duration, "How long raw results are kept.") { Default = "14d", Example = "14d" },
@@ -223,10 +243,10 @@ internal static class ConfigKeys
 
         new(Alert, "name", KeyType.String, "Unique name of the alert, used in a target's alerts: letters, digits, '-', '_', '.', '/'.") { Required = true, Format = KeyFormat.TargetName, Example = "ops" },
         new(Alert, "kind", KeyType.String, "How the notification is sent: " + string.Join(", ", AlertKinds.All) + ".") { Required = true, Format = KeyFormat.Kind, Values = AlertKinds.All, Example = "webhook" },
-        new(Alert, "url", KeyType.String, "Absolute http:// or https:// URL the event is POSTed to as JSON.") { Kinds = [AlertKinds.Webhook], RequiredFor = [AlertKinds.Webhook], Format = KeyFormat.HttpUrl, Example = "\"http://127.0.0.1:9000/hook\"" },
+        new(Alert, "url", KeyType.String, "Absolute http:// or https:// URL the event is POSTed to as JSON.") { Kinds = [AlertKinds.Webhook], RequiredFor = [AlertKinds.Webhook], Format = KeyFormat.HttpUrl, Example = "\"http://127.0.0.1:9000/hook\"", Secrecy = Secrecy.Whole },
         new(Alert, "format", KeyType.String, "The JSON body: generic, or slack (a Slack-compatible text message).") { Kinds = [AlertKinds.Webhook], Format = KeyFormat.OneOf, Values = ["generic", "slack"], Default = "generic", Example = "slack" },
-        new(Alert, "headers", KeyType.StringMap, "Extra request headers, name: value.") { Kinds = [AlertKinds.Webhook], Example = "{ Authorization: \"Bearer ${HOOK_TOKEN}\" }" },
-        new(Alert, "run", KeyType.String, "The command line, run with /bin/sh -c with the event in its environment.") { Kinds = [AlertKinds.Command], RequiredFor = [AlertKinds.Command], Example = "./notify.sh" },
+        new(Alert, "headers", KeyType.StringMap, "Extra request headers, name: value.") { Kinds = [AlertKinds.Webhook], Example = "{ Authorization: \"Bearer ${HOOK_TOKEN}\" }", Secrecy = Secrecy.Whole },
+        new(Alert, "run", KeyType.String, "The command line, run with /bin/sh -c with the event in its environment.") { Kinds = [AlertKinds.Command], RequiredFor = [AlertKinds.Command], Example = "./notify.sh", Secrecy = Secrecy.Interpolated },
         new(Alert, "retries", KeyType.Integer, "Attempts after the first one when delivery fails (with exponential backoff).") { Default = "3", Minimum = 0, Maximum = 10, Example = "5" },
         new(Alert, "timeout", KeyType.Duration, "Deadline of one delivery attempt.") { Default = "10s", Example = "5s" },
 
@@ -246,9 +266,9 @@ internal static class ConfigKeys
         new(Tls, "insecure", KeyType.Boolean, "Do not fail on trust or name problems (they are still recorded).") { Default = "false", Example = "true" },
 
         new(Login, "url", KeyType.String, "Absolute http:// or https:// URL of the login endpoint.") { Required = true, Format = KeyFormat.HttpUrl, Example = "https://api.example.test/api/login" },
-        new(Login, "body", KeyType.Json, "The request body: a mapping (sent as JSON) or a string (sent as written), with Content-Type application/json.") { Default = "{}", Example = "{ username: demo, password: \"${DEMO_PASSWORD}\" }" },
+        new(Login, "body", KeyType.Json, "The request body: a mapping (sent as JSON) or a string (sent as written), with Content-Type application/json.") { Default = "{}", Example = "{ username: demo, password: \"${DEMO_PASSWORD}\" }", Secrecy = Secrecy.Whole },
         new(Login, "token", KeyType.String, "JSON path of the token in the response.") { Format = KeyFormat.JsonPath, Default = "$.token", Example = "\"$.data.accessToken\"" },
-        new(Login, "headers", KeyType.StringMap, "Extra headers of the login request.") { Example = "{ X-Client: faultline }" },
+        new(Login, "headers", KeyType.StringMap, "Extra headers of the login request.") { Example = "{ X-Client: faultline }", Secrecy = Secrecy.Whole },
 
         new(SecretDir, "dir", KeyType.String, "Directory with one file per secret; relative to the config file.") { Required = true, Format = KeyFormat.Directory, Example = "/run/secrets" },
 

@@ -78,7 +78,7 @@ public static partial class ConfigLoader
             throw new ConfigException(errors);
         }
 
-        return config;
+        return config with { Secrets = reader.Secrets };
     }
 
     private static YamlMappingNode? Parse(string text, string displayPath, ConfigReader reader)

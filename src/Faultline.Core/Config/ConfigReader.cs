@@ -188,7 +188,8 @@ internal sealed partial class ConfigReader
         }
 
         var problems = new List<Interpolation.Problem>();
-        var value = Interpolation.Expand(raw, _getVariable, problems, out var changed);
+        var filledIn = new List<string>();
+        var value = Interpolation.Expand(raw, name => Filled(_getVariable(name), filledIn), problems, out var changed);
         foreach (var problem in problems)
         {
             Error(LocationInScalar(scalar, problem.Offset), problem.Message, problem.Hint);
@@ -206,7 +207,18 @@ internal sealed partial class ConfigReader
             return null;
         }
 
+        RecordScalarSecrets(key, value, filledIn);
         return new LocatedString(value, node, changed, raw);
+
+        static string? Filled(string? variable, List<string> filledIn)
+        {
+            if (!string.IsNullOrEmpty(variable))
+            {
+                filledIn.Add(variable);
+            }
+
+            return variable;
+        }
     }
 
     private void UnknownKey(YamlNode keyNode, string name, string scope, string? kind, string where)
@@ -254,6 +266,11 @@ internal sealed partial class ConfigReader
             case KeyType.String:
                 {
                     var s = Scalar(node, key, where, allowEmpty: key.Format == KeyFormat.None && !key.Required && key.RequiredFor.Count == 0);
+                    if (s is not null)
+                    {
+                        RecordWholeSecret(key, s.Value);
+                    }
+
                     return s is null ? null : Format(key, s, where, kind);
                 }
 
@@ -381,6 +398,7 @@ internal sealed partial class ConfigReader
                         if (s is not null)
                         {
                             values[name] = s.Value;
+                            RecordMapSecret(key, name, s.Value);
                         }
                     }
 
@@ -493,7 +511,13 @@ internal sealed partial class ConfigReader
     {
         if (node is YamlScalarNode)
         {
-            return Scalar(node, key, where, allowEmpty: true);
+            var text = Scalar(node, key, where, allowEmpty: true);
+            if (text is not null)
+            {
+                RecordWholeSecret(key, text.Value);
+            }
+
+            return text;
         }
 
         var errors = _errors.Count;
@@ -510,6 +534,7 @@ internal sealed partial class ConfigReader
         }
 
         var json = System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        RecordWholeSecret(key, json);
         return new LocatedString(json, node, fromEnvironment, fromEnvironment ? $"(the '{key.Name}' {(node is YamlSequenceNode ? "list" : "mapping")})" : json);
 
         void WriteJson(System.Text.Json.Utf8JsonWriter writer, YamlNode current)

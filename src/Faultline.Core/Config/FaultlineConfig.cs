@@ -27,6 +27,12 @@ public sealed record FaultlineConfig
     /// <summary><c>validation:</c> settings of <c>faultline validate</c>; null when the file has none (defaults apply).</summary>
     public ValidationSpec? Validation { get; init; }
 
+    /// <summary>
+    /// Values no output may show (docs/security.md, "What is a secret"): decided while the file is read,
+    /// from the keys that carry credentials, URL user-info and what the environment filled in.
+    /// </summary>
+    public IReadOnlyList<string> Secrets { get; init; } = [];
+
     /// <summary>Absolute path of the file this came from; null for configs built in code (quick mode).</summary>
     public string? SourcePath { get; init; }
 

@@ -77,11 +77,7 @@ public sealed partial class CheckRunner
             ? config.Targets
             : config.Targets.Where(t => string.Equals(t.Category, options.Category, StringComparison.Ordinal)).ToList();
 
-        var redactor = new SecretRedactor();
-        foreach (var secret in options.KnownSecrets)
-        {
-            redactor.Add(secret);
-        }
+        var redactor = SecretRedactor.Of([.. config.Secrets, .. options.KnownSecrets]);
 
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
@@ -103,7 +99,7 @@ public sealed partial class CheckRunner
 
         // Redact once every probe has finished, so a secret read by one probe is removed from the
         // results of all the others too, whatever order they finished in.
-        var redacted = results.Select(r => Redact(r, redactor)).ToList();
+        var redacted = results.Select(redactor.Redact).ToList();
         return ReportBuilder.Build(config.Environment, startedAt, _time.GetElapsedTime(started), redacted);
     }
 
@@ -321,64 +317,6 @@ public sealed partial class CheckRunner
         }
 
         return results;
-    }
-
-    private static TargetResult Redact(TargetResult result, SecretRedactor redactor)
-    {
-        if (redactor.Count == 0)
-        {
-            return result;
-        }
-
-        return result with
-        {
-            Target = redactor.Redact(result.Target),
-            Conditions = result.Conditions.Select(c => c with { Expr = redactor.Redact(c.Expr), Actual = redactor.RedactNullable(c.Actual) }).ToList(),
-            Error = result.Error is { } e ? e with { Message = redactor.Redact(e.Message) } : null,
-            Evidence = result.Evidence.Select(redactor.Redact).ToList(),
-            Remedy = redactor.RedactNullable(result.Remedy),
-            Observation = result.Observation is { } o ? Redact(o, redactor) : null,
-        };
-    }
-
-    private static Observation Redact(Observation observation, SecretRedactor redactor)
-    {
-        return observation with
-        {
-            Target = redactor.Redact(observation.Target),
-            Error = observation.Error is { } e ? e with { Message = redactor.Redact(e.Message) } : null,
-            Warnings = observation.Warnings.Select(redactor.Redact).ToList(),
-            WebSocket = observation.WebSocket is { } ws ? ws with { Answer = redactor.RedactNullable(ws.Answer), CloseDescription = redactor.RedactNullable(ws.CloseDescription) } : null,
-            Remote = observation.Remote is { } remote
-                ? remote with
-                {
-                    Remedies = remote.Remedies.Select(redactor.Redact).ToList(),
-                    Problem = redactor.RedactNullable(remote.Problem),
-                    Termination = remote.Termination is { } t ? t with { Message = redactor.RedactNullable(t.Message) } : null,
-                }
-                : null,
-            Components = observation.Components.Select(c => c with { Message = redactor.RedactNullable(c.Message) }).ToList(),
-            Load = observation.Load is { } load
-                ? load with
-                {
-                    FailureGroups = load.FailureGroups.Select(g => g with { Example = redactor.Redact(g.Example), Remedy = redactor.RedactNullable(g.Remedy) }).ToList(),
-                    Instances = load.Instances.Select(i => i with
-                    {
-                        StderrTail = redactor.RedactNullable(i.StderrTail),
-                        Problem = redactor.RedactNullable(i.Problem),
-                        Termination = i.Termination is { } t ? t with { Message = redactor.RedactNullable(t.Message) } : null,
-                    }).ToList(),
-                }
-                : null,
-            Http = observation.Http is { } h
-                ? h with
-                {
-                    Body = redactor.Redact(h.Body),
-                    Headers = h.Headers.ToDictionary(kv => kv.Key, kv => redactor.Redact(kv.Value), StringComparer.OrdinalIgnoreCase),
-                    FinalUrl = redactor.RedactNullable(h.FinalUrl),
-                }
-                : null,
-        };
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "target {Target} finished: {Status} in {ElapsedMs} ms")]
