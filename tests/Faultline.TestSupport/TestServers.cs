@@ -39,6 +39,10 @@ public static class TestServers
     public static RawHttpServer Http(Func<string, string> responder, X509Certificate2? certificate = null) =>
         new(responder, certificate);
 
+    /// <summary>Answers each request with the raw response <paramref name="responder"/> builds from the whole request (head and body): an echo server.</summary>
+    public static RawHttpServer HttpEcho(Func<string, string> responder, X509Certificate2? certificate = null) =>
+        new(responder, certificate, wholeRequest: true);
+
     /// <summary>Writes <paramref name="banner"/> as soon as a connection is accepted, without reading, then closes (an SSH or SMTP server, a plain-HTTP error page on a TLS port).</summary>
     public static BannerServer Banner(string banner) => new(banner);
 
@@ -252,11 +256,13 @@ public sealed class RawHttpServer : LoopbackServer
 {
     private readonly Func<string, string> _responder;
     private readonly X509Certificate2? _certificate;
+    private readonly bool _wholeRequest;
 
-    public RawHttpServer(Func<string, string> responder, X509Certificate2? certificate = null)
+    public RawHttpServer(Func<string, string> responder, X509Certificate2? certificate = null, bool wholeRequest = false)
     {
         _responder = responder;
         _certificate = certificate;
+        _wholeRequest = wholeRequest;
     }
 
     /// <summary>Every request received, raw (head and body).</summary>
@@ -291,7 +297,7 @@ public sealed class RawHttpServer : LoopbackServer
 
             Requests.Enqueue(request);
             var requestLine = request.Split("\r\n", 2)[0];
-            var response = Encoding.UTF8.GetBytes(_responder(requestLine));
+            var response = Encoding.UTF8.GetBytes(_responder(_wholeRequest ? request : requestLine));
             await stream.WriteAsync(response, cancellationToken).ConfigureAwait(false);
             await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (stream is SslStream tls)

@@ -44,13 +44,25 @@ internal static class ConfigReference
                 builder.Append(Required(key)).Append(" | ")
                     .Append(key.Default is null ? "—" : Code(key.Default)).Append(" | ")
                     .Append(key.Example is null ? "—" : Code(key.Example)).Append(" | ")
-                    .Append(Escape(key.Description)).Append(" |\n");
+                    .Append(Escape(key.Description)).Append(Secrecy(key)).Append(" |\n");
             }
         }
 
         builder.Append('\n').Append(EndMarker).Append('\n');
         return builder.ToString();
     }
+
+    /// <summary>What of the key's value no output shows (docs/security.md).</summary>
+    private static string Secrecy(ConfigKey key) => key.Secrecy switch
+    {
+        Config.Secrecy.Whole when key.Name == "headers" => " **Secret:** every value except those of headers that never carry credentials (Accept, Content-Type, User-Agent, ...).",
+        Config.Secrecy.Whole when key.Name == "env" => " **Secret:** values whose name says credential (PASSWORD, TOKEN, KEY, SECRET, ...) and every `${VAR}` value.",
+        Config.Secrecy.Whole when key.Type == KeyType.Json || key.Name == "body" => " **Secret:** the whole body, its credential fields (password, token, ...) and every `${VAR}` value.",
+        Config.Secrecy.Whole => " **Secret:** never shown in any output.",
+        Config.Secrecy.Interpolated => " **Secret:** every value a `${VAR}` fills in.",
+        _ when key.Format is KeyFormat.HttpUrl or KeyFormat.TargetUrl or KeyFormat.TemplateUrl => " **Secret:** the user-info password, and query values a `${VAR}` fills in.",
+        _ => string.Empty,
+    };
 
     private static string Required(ConfigKey key)
     {

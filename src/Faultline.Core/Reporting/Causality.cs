@@ -332,8 +332,14 @@ public static class Causality
             index.TryAdd(results[i].Name, i);
         }
 
-        var all = index.TryGetValue(result.Name, out var own) ? results : [.. results, result];
-        var at = index.TryGetValue(result.Name, out own) ? own : all.Count - 1;
+        IReadOnlyList<TargetResult> all = results;
+        if (!index.TryGetValue(result.Name, out var at))
+        {
+            // A result not (yet) among the others is judged as if it were the last of them.
+            all = [.. results, result];
+            at = all.Count - 1;
+        }
+
         return ServiceIndex(at, all, index, Remotes(all)) is { } s ? all[s].Name : null;
     }
 

@@ -254,7 +254,8 @@ public sealed partial class CheckRunner
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogProbeCrashed(_logger, ex, target.Name);
+            // The exception's text may quote what a server sent: redacted and escaped like any report line.
+            LogProbeCrashed(_logger, target.Name, SafeText.Escape(redactor.Redact(ex.ToString())));
             return Failed(target, started, new ProbeError(ErrorKind.Internal, $"the {target.Kind} probe failed unexpectedly ({ex.GetType().Name})") { Exception = ex });
         }
     }
@@ -328,6 +329,6 @@ public sealed partial class CheckRunner
     [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "load target {Target}: {Parallel} probes of {Of} at once")]
     private static partial void LogLoadStarted(ILogger logger, string target, int parallel, string of);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "probe for target {Target} crashed")]
-    private static partial void LogProbeCrashed(ILogger logger, Exception exception, string target);
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "probe for target {Target} crashed: {Exception}")]
+    private static partial void LogProbeCrashed(ILogger logger, string target, string exception);
 }
