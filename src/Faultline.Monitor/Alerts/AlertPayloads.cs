@@ -109,7 +109,8 @@ internal static class AlertPayloads
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("text", Truncate($"{headline} — {SafeText.OneLine(alert.Summary)}", SlackSectionLimit));
+            // Slack formats the notification text as mrkdwn too: a "<!channel>" in a server's message must not ping anyone.
+            json.WriteString("text", Truncate(Escape($"{headline} — {alert.Summary}"), SlackSectionLimit));
             json.WriteStartArray("blocks");
 
             json.WriteStartObject();
