@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
+using Faultline.Core.Reporting;
 using Faultline.Core.Running;
 using Faultline.Monitor;
 using Faultline.Monitor.Alerts;
@@ -317,8 +318,13 @@ internal static class MonitorCommand
             await view.AlertAsync(alert, reason).ConfigureAwait(false);
     }
 
-    /// <summary>JSON lines, plain lines, or the live table (with the latest state changes and alerts under it).</summary>
-    private sealed class ConsoleView(TextWriter output, MonitorRequest request)
+    /// <summary>
+    /// JSON lines, plain lines, or the live table (with the latest state changes and alerts under it). Names,
+    /// signatures, summaries and reasons can come from a probed server (a remote target's components and error kinds,
+    /// a reason phrase or body in a summary): lines and table cells show them through <see cref="SafeText.OneLine"/>,
+    /// table cells also through <see cref="Markup.Escape"/>. JSON lines keep the exact text.
+    /// </summary>
+    internal sealed class ConsoleView(TextWriter output, MonitorRequest request)
     {
         private const int RecentLines = 8;
         private readonly Lock _lock = new();
@@ -344,10 +350,10 @@ internal static class MonitorCommand
                 return;
             }
 
-            var line = $"{Stamp(state.At)}  state  {state.Target}: {state.From.Wire()} -> {state.To.Wire()}"
-                + (state.Signature is { } s ? $"  {s}" : string.Empty)
+            var line = $"{Stamp(state.At)}  state  {SafeText.OneLine(state.Target)}: {state.From.Wire()} -> {state.To.Wire()}"
+                + (state.Signature is { } s ? $"  {SafeText.OneLine(s)}" : string.Empty)
                 + (state.IncidentId is { } id ? $"  incident {id}" : string.Empty)
-                + (state.SuppressedBy is { } parent ? $" (attributed to {parent})" : string.Empty);
+                + (state.SuppressedBy is { } parent ? $" (attributed to {SafeText.OneLine(parent)})" : string.Empty);
             await LineAsync(line).ConfigureAwait(false);
         }
 
@@ -360,7 +366,7 @@ internal static class MonitorCommand
             }
 
             var what = alert.Event == AlertEventKind.Reminder ? $"reminder {alert.Sequence}" : alert.Event.Wire();
-            var line = $"{Stamp(alert.At)}  alert  {what} incident {alert.Incident.Id}{(held is null ? string.Empty : $" (held: {held})")}  {alert.Summary}";
+            var line = $"{Stamp(alert.At)}  alert  {what} incident {alert.Incident.Id}{(held is null ? string.Empty : $" (held: {SafeText.OneLine(held)})")}  {SafeText.OneLine(alert.Summary)}";
             await LineAsync(line).ConfigureAwait(false);
         }
 
@@ -418,7 +424,8 @@ internal static class MonitorCommand
             }
         }
 
-        private IRenderable Render(IReadOnlyList<TargetStatus> statuses, DateTimeOffset now)
+        /// <summary>One frame: the table, then the recent lines (already escaped, shown as plain text, not markup).</summary>
+        internal IRenderable Render(IReadOnlyList<TargetStatus> statuses, DateTimeOffset now)
         {
             var table = new Table().Border(TableBorder.Rounded)
                 .AddColumn("target").AddColumn("state").AddColumn("layer")
@@ -426,8 +433,9 @@ internal static class MonitorCommand
                 .AddColumn("last change").AddColumn("signatures");
             foreach (var s in statuses)
             {
-                var name = s.Name == s.Owner ? s.Name : "  " + s.Name;
-                var state = s.State.Wire() + (s.SuppressedBy is { } parent ? $" (by {parent})" : string.Empty);
+                var name = SafeText.OneLine(s.Name);
+                name = s.Name == s.Owner ? name : "  " + name;
+                var state = s.State.Wire() + (s.SuppressedBy is { } parent ? $" (by {SafeText.OneLine(parent)})" : string.Empty);
                 var colour = s.State switch
                 {
                     TargetState.Up => "green",
@@ -443,7 +451,7 @@ internal static class MonitorCommand
                     Ms(s.P50Ms),
                     Ms(s.P95Ms),
                     s.LastChange is { } changed ? Markup.Escape(Ago(now - changed)) : "-",
-                    Markup.Escape(string.Join(", ", s.Signatures.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} x{kv.Value}"))));
+                    Markup.Escape(string.Join(", ", s.Signatures.OrderByDescending(kv => kv.Value).Select(kv => $"{SafeText.OneLine(kv.Key)} x{kv.Value}"))));
             }
 
             string[] recent;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.Channels;
 using Faultline.Core.Config;
+using Faultline.Core.Reporting;
 using Microsoft.Extensions.Logging;
 
 namespace Faultline.Monitor.Alerts;
@@ -359,20 +360,20 @@ public sealed class AlertDispatcher : IAsyncDisposable
             switch (result.Status)
             {
                 case DeliveryStatus.Delivered:
-                    AlertLog.Delivered(logger, eventName, id, key.Channel, channel.Destination, attempt, result.Detail);
+                    AlertLog.Delivered(logger, eventName, id, key.Channel, channel.Destination, attempt, SafeText.OneLine(result.Detail));
                     return true;
                 case DeliveryStatus.Rejected:
-                    AlertLog.Rejected(logger, eventName, id, key.Channel, channel.Destination, result.Detail);
+                    AlertLog.Rejected(logger, eventName, id, key.Channel, channel.Destination, SafeText.OneLine(result.Detail));
                     return false;
                 default:
                     if (attempt >= attempts)
                     {
-                        AlertLog.GaveUp(logger, eventName, id, key.Channel, channel.Destination, attempt, result.Detail);
+                        AlertLog.GaveUp(logger, eventName, id, key.Channel, channel.Destination, attempt, SafeText.OneLine(result.Detail));
                         return false;
                     }
 
                     var delay = Backoff(attempt, Random.Shared.NextDouble(), result.RetryAfter);
-                    AlertLog.Retrying(logger, eventName, id, key.Channel, channel.Destination, attempt, attempts, result.Detail, (long)delay.TotalMilliseconds);
+                    AlertLog.Retrying(logger, eventName, id, key.Channel, channel.Destination, attempt, attempts, SafeText.OneLine(result.Detail), (long)delay.TotalMilliseconds);
                     try
                     {
                         await Task.Delay(delay, time, shutdown.Token).ConfigureAwait(false);

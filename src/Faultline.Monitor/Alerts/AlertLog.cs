@@ -1,8 +1,13 @@
+using Faultline.Core.Reporting;
 using Microsoft.Extensions.Logging;
 
 namespace Faultline.Monitor.Alerts;
 
-/// <summary>Log messages of alert delivery (event ids 6100–6129). Destinations are <c>scheme://host:port</c> only.</summary>
+/// <summary>
+/// Log messages of alert delivery (event ids 6100–6129). Destinations are <c>scheme://host:port</c> only. Callers pass
+/// text that a probed server, a receiver or a command produced (summaries, signatures, delivery details, a command's
+/// output) through <see cref="SafeText.OneLine"/>: a log line shows control characters as escapes, never raw.
+/// </summary>
 internal static partial class AlertLog
 {
     [LoggerMessage(EventId = 6101, Level = LogLevel.Warning, Message = "alert {AlertEvent} of incident {IncidentId} names channel {Channel}, which is not configured; skipped")]

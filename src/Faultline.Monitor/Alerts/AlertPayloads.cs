@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Faultline.Core.Model;
+using Faultline.Core.Reporting;
 
 namespace Faultline.Monitor.Alerts;
 
@@ -95,7 +96,11 @@ internal static class AlertPayloads
         return buffer.ToArray();
     }
 
-    /// <summary>A Slack incoming-webhook message: <c>text</c> (the notification line) and Block Kit <c>blocks</c> with the same facts.</summary>
+    /// <summary>
+    /// A Slack incoming-webhook message: <c>text</c> (the notification line) and Block Kit <c>blocks</c> with the same facts.
+    /// Every text from the alert is one line with control characters escaped (<see cref="SafeText.OneLine"/>); the
+    /// line breaks in it are the message's own (between a field's name and value, between evidence lines).
+    /// </summary>
     public static byte[] Slack(AlertEvent alert)
     {
         var incident = alert.Incident;
@@ -104,7 +109,8 @@ internal static class AlertPayloads
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("text", Truncate($"{headline} — {alert.Summary}", SlackSectionLimit));
+            // Slack formats the notification text as mrkdwn too: a "<!channel>" in a server's message must not ping anyone.
+            json.WriteString("text", Truncate(Escape($"{headline} — {alert.Summary}"), SlackSectionLimit));
             json.WriteStartArray("blocks");
 
             json.WriteStartObject();
@@ -179,7 +185,7 @@ internal static class AlertPayloads
             AlertEventKind.Resolve => "Incident resolved",
             _ => "Incident still open",
         };
-        return $"{what}: {incident.Target} ({incident.Layer.Wire()}, {incident.Side.Wire()})";
+        return $"{what}: {SafeText.OneLine(incident.Target)} ({incident.Layer.Wire()}, {incident.Side.Wire()})";
     }
 
     public static string Duration(TimeSpan span) => span switch
@@ -222,9 +228,14 @@ internal static class AlertPayloads
         json.WriteEndObject();
     }
 
-    /// <summary>Slack's mrkdwn control characters, escaped as its docs ask.</summary>
+    /// <summary>
+    /// One line of text for mrkdwn: control and text-reordering characters as escapes (<see cref="SafeText.OneLine"/>:
+    /// Slack shows the text, so what a probed server sent must not format it), then Slack's mrkdwn control characters
+    /// escaped as its docs ask.
+    /// </summary>
     private static string Escape(string text) =>
-        text.Replace("&", "&amp;", StringComparison.Ordinal)
+        SafeText.OneLine(text)
+            .Replace("&", "&amp;", StringComparison.Ordinal)
             .Replace("<", "&lt;", StringComparison.Ordinal)
             .Replace(">", "&gt;", StringComparison.Ordinal);
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
+using Faultline.Core.Reporting;
 using Microsoft.Extensions.Logging;
 
 namespace Faultline.Monitor.Alerts;
@@ -11,7 +12,7 @@ namespace Faultline.Monitor.Alerts;
 /// <summary>
 /// Runs <see cref="AlertSpec.Run"/> with <c>/bin/sh -c</c>, the alert in its environment (<c>FAULTLINE_*</c>).
 /// Exit 0 = delivered, any other exit = retried; killed (with its children) at the attempt's deadline.
-/// The first <see cref="OutputLimit"/> characters of stdout and stderr go to the log.
+/// The first <see cref="OutputLimit"/> characters of stdout and stderr go to the log, escaped to one line.
 /// </summary>
 internal sealed class CommandChannel(AlertSpec spec, ILogger logger) : IAlertChannel
 {
@@ -24,22 +25,27 @@ internal sealed class CommandChannel(AlertSpec spec, ILogger logger) : IAlertCha
 
     public string Destination => AlertKinds.Command;
 
-    /// <summary>The environment a command sees, by variable name.</summary>
+    /// <summary>
+    /// The environment a command sees, by variable name. Text that can come from a probed server (target, signature,
+    /// summary, remedy, each evidence line) is escaped to one line (<see cref="SafeText.OneLine"/>), so a script that
+    /// echoes it writes no control characters; <c>FAULTLINE_EVIDENCE</c> keeps <c>\n</c> between its lines.
+    /// <c>FAULTLINE_JSON</c> is the exact generic webhook body (JSON escapes control characters itself).
+    /// </summary>
     public static IReadOnlyDictionary<string, string> Environment(AlertEvent alert)
     {
         var incident = alert.Incident;
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["FAULTLINE_EVENT"] = AlertPayloads.EventName(alert.Event),
-            ["FAULTLINE_TARGET"] = incident.Target,
+            ["FAULTLINE_TARGET"] = SafeText.OneLine(incident.Target),
             ["FAULTLINE_LAYER"] = incident.Layer.Wire(),
             ["FAULTLINE_SIDE"] = incident.Side.Wire(),
             ["FAULTLINE_INCIDENT"] = incident.Id.ToString(CultureInfo.InvariantCulture),
-            ["FAULTLINE_SIGNATURE"] = incident.Signature,
-            ["FAULTLINE_SUMMARY"] = alert.Summary,
-            ["FAULTLINE_REMEDY"] = alert.Remedy ?? string.Empty,
-            ["FAULTLINE_EVIDENCE"] = string.Join('\n', alert.Evidence),
-            ["FAULTLINE_SUPPRESSED"] = string.Join(',', incident.Suppressed),
+            ["FAULTLINE_SIGNATURE"] = SafeText.OneLine(incident.Signature),
+            ["FAULTLINE_SUMMARY"] = SafeText.OneLine(alert.Summary),
+            ["FAULTLINE_REMEDY"] = SafeText.OneLine(alert.Remedy ?? string.Empty),
+            ["FAULTLINE_EVIDENCE"] = string.Join('\n', alert.Evidence.Select(SafeText.OneLine)),
+            ["FAULTLINE_SUPPRESSED"] = string.Join(',', incident.Suppressed.Select(SafeText.OneLine)),
             ["FAULTLINE_SEQUENCE"] = alert.Sequence.ToString(CultureInfo.InvariantCulture),
             ["FAULTLINE_STARTED_AT"] = AlertPayloads.Timestamp(incident.StartedAt),
             ["FAULTLINE_RESOLVED_AT"] = incident.ResolvedAt is { } resolved ? AlertPayloads.Timestamp(resolved) : string.Empty,
@@ -91,7 +97,7 @@ internal sealed class CommandChannel(AlertSpec spec, ILogger logger) : IAlertCha
         catch (OperationCanceledException)
         {
             Kill(process);
-            AlertLog.CommandKilled(logger, Spec.Name, await Collected(stdout).ConfigureAwait(false), await Collected(stderr).ConfigureAwait(false));
+            AlertLog.CommandKilled(logger, Spec.Name, SafeText.OneLine(await Collected(stdout).ConfigureAwait(false)), SafeText.OneLine(await Collected(stderr).ConfigureAwait(false)));
             throw;
         }
 
@@ -99,7 +105,7 @@ internal sealed class CommandChannel(AlertSpec spec, ILogger logger) : IAlertCha
         var errors = await Collected(stderr).ConfigureAwait(false);
         if (output.Length > 0 || errors.Length > 0 || process.ExitCode != 0)
         {
-            AlertLog.CommandOutput(logger, Spec.Name, process.ExitCode, output, errors);
+            AlertLog.CommandOutput(logger, Spec.Name, process.ExitCode, SafeText.OneLine(output), SafeText.OneLine(errors));
         }
 
         var detail = string.Create(CultureInfo.InvariantCulture, $"exit {process.ExitCode}");

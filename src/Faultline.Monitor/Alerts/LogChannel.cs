@@ -1,10 +1,14 @@
 using Faultline.Core.Config;
 using Faultline.Core.Model;
+using Faultline.Core.Reporting;
 using Microsoft.Extensions.Logging;
 
 namespace Faultline.Monitor.Alerts;
 
-/// <summary>Writes one structured line per alert (event id 6120, category <c>Faultline.Alerts</c>): warning for open and reminder, information for resolve.</summary>
+/// <summary>
+/// Writes one structured line per alert (event id 6120, category <c>Faultline.Alerts</c>): warning for open and reminder,
+/// information for resolve. Target, signature and summary are escaped to one line (<see cref="SafeText.OneLine"/>).
+/// </summary>
 internal sealed class LogChannel(AlertSpec spec, ILogger logger) : IAlertChannel
 {
     public const string Category = "Faultline.Alerts";
@@ -22,11 +26,11 @@ internal sealed class LogChannel(AlertSpec spec, ILogger logger) : IAlertChannel
             level,
             incident.Id,
             AlertPayloads.EventName(alert.Event),
-            incident.Target,
+            SafeText.OneLine(incident.Target),
             incident.Layer.Wire(),
             incident.Side.Wire(),
-            incident.Signature,
-            alert.Summary);
+            SafeText.OneLine(incident.Signature),
+            SafeText.OneLine(alert.Summary));
         return Task.FromResult(DeliveryResult.Delivered("logged"));
     }
 }

@@ -344,7 +344,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
                 while (Schedule.Due(scheduled.Origin, target.Name, sequence, target.Interval) <= now)
                 {
                     sequence++;
-                    LogSkipped(_logger, target.Name);
+                    LogSkipped(_logger, SafeText.OneLine(target.Name));
                 }
             }
         }
@@ -519,7 +519,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
             tracker.LastChange = at;
         }
 
-        LogState(_logger, tracker.Name, before, tracker.Shown);
+        LogState(_logger, SafeText.OneLine(tracker.Name), before, tracker.Shown);
         await _sink.OnStateAsync(
             new StateEvent
             {
@@ -554,7 +554,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
         {
             if (!tracker.OpenDeferred)
             {
-                LogDeferred(_logger, tracker.Name);
+                LogDeferred(_logger, SafeText.OneLine(tracker.Name));
             }
 
             tracker.OpenDeferred = true;
@@ -642,7 +642,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
             : await _store.OpenIncidentAsync(incident, cancellationToken).ConfigureAwait(false);
         tracker.Incident = incident;
         tracker.OpenedAt = at;
-        LogOpened(_logger, incident.Id, tracker.Name, incident.Signature, incident.SuppressedBy ?? "-");
+        LogOpened(_logger, incident.Id, SafeText.OneLine(tracker.Name), SafeText.OneLine(incident.Signature), SafeText.OneLine(incident.SuppressedBy ?? "-"));
         if (incident.SuppressedBy is { } parent)
         {
             if (_trackers.TryGetValue(parent, out var parentTracker))
@@ -676,7 +676,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
         var resolved = _store is null ? null : await _store.ResolveIncidentAsync(tracker.Name, at, cancellationToken).ConfigureAwait(false);
         tracker.Incident = null;
         var incident = (resolved ?? open) with { ResolvedAt = resolved?.ResolvedAt ?? at };
-        LogResolved(_logger, incident.Id, tracker.Name);
+        LogResolved(_logger, incident.Id, SafeText.OneLine(tracker.Name));
         if (open.SuppressedBy is null)
         {
             alerts.Add(new PendingAlert(tracker, AlertEventKind.Resolve, incident, at, 0));
@@ -748,7 +748,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
         var alert = BuildAlert(pending);
         if (!await EnsureLeaseAsync(pending.At, cancellationToken).ConfigureAwait(false))
         {
-            LogNotLeader(_logger, alert.Event, tracker.Name);
+            LogNotLeader(_logger, alert.Event, SafeText.OneLine(tracker.Name));
             return;
         }
 
@@ -756,7 +756,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
             && (w.Targets.Count == 0 || w.Targets.Contains(tracker.Name, StringComparer.Ordinal) || w.Targets.Contains(tracker.Owner, StringComparer.Ordinal)));
         if (window is not null)
         {
-            LogHeld(_logger, alert.Event, tracker.Name, window.Reason ?? "maintenance");
+            LogHeld(_logger, alert.Event, SafeText.OneLine(tracker.Name), SafeText.OneLine(window.Reason ?? "maintenance"));
             if (_sink is IMonitorHeldAlertSink held)
             {
                 await held.OnAlertHeldAsync(alert, "maintenance", cancellationToken).ConfigureAwait(false);

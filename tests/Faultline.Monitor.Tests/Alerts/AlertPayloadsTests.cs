@@ -34,6 +34,18 @@ public sealed class AlertPayloadsTests
     }
 
     [Fact]
+    public void Slack_SummaryWithMention_NotificationTextIsEscapedForMrkdwn()
+    {
+        var alert = AlertSamples.Open() with { Summary = "api: HTTP 500 <!channel> & <https://evil.example|click>" };
+
+        using var json = JsonDocument.Parse(AlertPayloads.Slack(alert));
+        var text = json.RootElement.GetProperty("text").GetString()!;
+
+        Assert.EndsWith("api: HTTP 500 &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;", text, StringComparison.Ordinal);
+        Assert.DoesNotContain('<', text);
+    }
+
+    [Fact]
     public void Slack_Reminder_SaysStillOpenWithTheReminderNumber()
     {
         using var json = JsonDocument.Parse(AlertPayloads.Slack(AlertSamples.Reminder(2)));

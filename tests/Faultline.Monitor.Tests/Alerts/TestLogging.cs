@@ -10,21 +10,38 @@ internal sealed record LogEntry(string Category, LogLevel Level, EventId EventId
     public string AllText => string.Join(" | ", [Category, Message, .. Values.Select(v => $"{v.Key}={v.Value}"), Exception ?? string.Empty]);
 }
 
-/// <summary>An <see cref="ILoggerFactory"/> that keeps every entry in memory (all levels).</summary>
+/// <summary>
+/// A real <see cref="LoggerFactory"/> (all levels) whose one provider keeps every entry in memory: what the code logs
+/// goes through the same pipeline (filters, source-generated message formatting) as in the CLI.
+/// </summary>
 internal sealed class CapturingLoggerFactory : ILoggerFactory
 {
     private readonly ConcurrentQueue<LogEntry> entries = new();
+    private readonly ILoggerFactory inner;
+
+    public CapturingLoggerFactory()
+    {
+        var provider = new CapturingLoggerProvider(entries);
+        inner = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Trace).AddProvider(provider));
+    }
 
     public IReadOnlyList<LogEntry> Entries => [.. entries];
 
     public IReadOnlyList<LogEntry> WithEventId(int id) => [.. entries.Where(e => e.EventId.Id == id)];
 
-    public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, entries);
+    public ILogger CreateLogger(string categoryName) => inner.CreateLogger(categoryName);
 
     public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
 
-    public void Dispose()
+    public void Dispose() => inner.Dispose();
+
+    private sealed class CapturingLoggerProvider(ConcurrentQueue<LogEntry> entries) : ILoggerProvider
     {
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, entries);
+
+        public void Dispose()
+        {
+        }
     }
 
     private sealed class CapturingLogger(string category, ConcurrentQueue<LogEntry> entries) : ILogger

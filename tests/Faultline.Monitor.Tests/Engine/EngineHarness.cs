@@ -4,6 +4,7 @@ using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Faultline.Monitor.Engine;
 using Faultline.Store;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Faultline.Monitor.Tests.Engine;
@@ -165,10 +166,10 @@ internal sealed class EngineHarness : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
 
-    public EngineHarness(FaultlineConfig config, IHistoryStore? store = null)
+    public EngineHarness(FaultlineConfig config, IHistoryStore? store = null, ILoggerFactory? loggerFactory = null)
     {
         Probe = new ScriptedProbe(Time);
-        Engine = new MonitorEngine(config, Probe.ProbeAsync, store, Sink, Time);
+        Engine = new MonitorEngine(config, Probe.ProbeAsync, store, Sink, Time, loggerFactory);
         _run = Engine.RunAsync(_stop.Token);
     }
 
