@@ -123,7 +123,7 @@ internal static class MonitorCommand
 
         await using var endpointLease = endpoint;
         using var http = AlertHttp.CreateClient();
-        var dispatcher = new AlertDispatcher(config.Alerts, http, time, loggerFactory);
+        var dispatcher = new AlertDispatcher(config.Alerts, http, time, loggerFactory, config.Secrets);
         await using var dispatcherLease = dispatcher;
         var view = new ConsoleView(output, request);
         var sink = new CommandSink(view, monitorMetrics, dispatcher);
@@ -181,7 +181,7 @@ internal static class MonitorCommand
             return;
         }
 
-        dispatcher.Reconfigure(next.Alerts);
+        dispatcher.Reconfigure(next.Alerts, next.Secrets);
         foreach (var name in removed)
         {
             metrics.RemoveTarget(name);

@@ -41,7 +41,8 @@ public sealed class AlertDispatcher : IAsyncDisposable
     private long tickets;
     private bool disposed;
 
-    public AlertDispatcher(IReadOnlyList<AlertSpec> channels, HttpClient http, TimeProvider time, ILoggerFactory loggerFactory)
+    /// <param name="secrets">The config's secrets (<see cref="FaultlineConfig.Secrets"/>): an alert command does not inherit a variable that holds one.</param>
+    public AlertDispatcher(IReadOnlyList<AlertSpec> channels, HttpClient http, TimeProvider time, ILoggerFactory loggerFactory, IReadOnlyList<string>? secrets = null)
     {
         ArgumentNullException.ThrowIfNull(channels);
         ArgumentNullException.ThrowIfNull(http);
@@ -51,7 +52,7 @@ public sealed class AlertDispatcher : IAsyncDisposable
         this.time = time;
         this.loggerFactory = loggerFactory;
         logger = loggerFactory.CreateLogger<AlertDispatcher>();
-        this.channels = Build(channels);
+        this.channels = Build(channels, secrets ?? []);
         loop = Task.Run(RunAsync);
     }
 
@@ -105,10 +106,10 @@ public sealed class AlertDispatcher : IAsyncDisposable
 
     /// <summary>Replaces the channels (a config reload). Queued deliveries go to the channel of the same name in the new list; a channel that is gone drops them (logged).</summary>
     /// <exception cref="ArgumentException">A channel is invalid (missing url or run, unknown kind or format, negative retries, non-positive timeout, duplicate name).</exception>
-    public void Reconfigure(IReadOnlyList<AlertSpec> channels)
+    public void Reconfigure(IReadOnlyList<AlertSpec> channels, IReadOnlyList<string>? secrets = null)
     {
         ArgumentNullException.ThrowIfNull(channels);
-        Volatile.Write(ref this.channels, Build(channels));
+        Volatile.Write(ref this.channels, Build(channels, secrets ?? []));
     }
 
     /// <summary>Waits until every queued delivery has finished (delivered, rejected or out of retries), or <paramref name="timeout"/> has passed (logged with the number still pending).</summary>
@@ -179,7 +180,7 @@ public sealed class AlertDispatcher : IAsyncDisposable
         return delay;
     }
 
-    private Dictionary<string, IAlertChannel> Build(IReadOnlyList<AlertSpec> specs)
+    private Dictionary<string, IAlertChannel> Build(IReadOnlyList<AlertSpec> specs, IReadOnlyList<string> secrets)
     {
         var built = new Dictionary<string, IAlertChannel>(StringComparer.Ordinal);
         foreach (var spec in specs)
@@ -189,7 +190,7 @@ public sealed class AlertDispatcher : IAsyncDisposable
             IAlertChannel channel = spec.Kind switch
             {
                 AlertKinds.Webhook => new WebhookChannel(spec, http, time),
-                AlertKinds.Command => new CommandChannel(spec, loggerFactory.CreateLogger<CommandChannel>()),
+                AlertKinds.Command => new CommandChannel(spec, loggerFactory.CreateLogger<CommandChannel>(), secrets),
                 _ => new LogChannel(spec, loggerFactory.CreateLogger(LogChannel.Category)),
             };
             if (!built.TryAdd(spec.Name, channel))

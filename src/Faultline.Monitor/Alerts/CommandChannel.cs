@@ -5,6 +5,7 @@ using System.Text;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Faultline.Core.Reporting;
+using Faultline.Core.Running;
 using Microsoft.Extensions.Logging;
 
 namespace Faultline.Monitor.Alerts;
@@ -13,8 +14,11 @@ namespace Faultline.Monitor.Alerts;
 /// Runs <see cref="AlertSpec.Run"/> with <c>/bin/sh -c</c>, the alert in its environment (<c>FAULTLINE_*</c>).
 /// Exit 0 = delivered, any other exit = retried; killed (with its children) at the attempt's deadline.
 /// The first <see cref="OutputLimit"/> characters of stdout and stderr go to the log, escaped to one line.
+/// The command inherits the monitor's environment except the variables that hold one of the config's
+/// <paramref name="secrets"/> (a token the config interpolated into a header, a database URL): a script
+/// that dumps its environment cannot leak them. A command that needs one names it in its <c>run</c>.
 /// </summary>
-internal sealed class CommandChannel(AlertSpec spec, ILogger logger) : IAlertChannel
+internal sealed class CommandChannel(AlertSpec spec, ILogger logger, IReadOnlyList<string> secrets) : IAlertChannel
 {
     public const string Shell = "/bin/sh";
 
@@ -54,6 +58,11 @@ internal sealed class CommandChannel(AlertSpec spec, ILogger logger) : IAlertCha
         return env;
     }
 
+    /// <summary>True when <paramref name="value"/> is or contains one of the config's secrets (of at least the redactor's minimum length).</summary>
+    private bool HoldsSecret(string? value) =>
+        !string.IsNullOrEmpty(value)
+        && secrets.Any(s => s.Length >= SecretRedactor.MinimumLength && value.Contains(s, StringComparison.Ordinal));
+
     public async Task<DeliveryResult> DeliverAsync(AlertEvent alert, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(Shell)
@@ -72,6 +81,11 @@ internal sealed class CommandChannel(AlertSpec spec, ILogger logger) : IAlertCha
 
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(Spec.Run!);
+        foreach (var name in start.Environment.Where(v => HoldsSecret(v.Value)).Select(v => v.Key).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
         foreach (var (name, value) in Environment(alert))
         {
             start.Environment[name] = value;
