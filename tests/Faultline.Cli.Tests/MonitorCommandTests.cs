@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Faultline.Cli.Commands;
 using Faultline.TestSupport;
+using static Faultline.Cli.Tests.MonitorHarness;
 
 namespace Faultline.Cli.Tests;
 
@@ -230,50 +231,4 @@ public sealed class MonitorCommandTests
             successThreshold: 1
 
         """;
-
-    private static List<string> Lines(Captured output) =>
-        output.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-
-    private static async Task WaitForAsync(Func<bool> condition, Task run, Captured error)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (run.IsCompleted)
-            {
-                throw new InvalidOperationException($"the monitor stopped early (exit {await (Task<int>)run}): {error.Text}");
-            }
-
-            if (watch.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                throw new TimeoutException("condition not met in 30 s; stderr: " + error.Text);
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
-    /// <summary>A writer the monitor writes to from its own tasks while the test reads it.</summary>
-    private sealed class Captured : IDisposable
-    {
-        private readonly StringWriter _inner = new();
-
-        public Captured() => Writer = TextWriter.Synchronized(_inner);
-
-        public TextWriter Writer { get; }
-
-        public string Text
-        {
-            get
-            {
-                // SyncTextWriter's members lock the wrapper itself.
-                lock (Writer)
-                {
-                    return _inner.ToString();
-                }
-            }
-        }
-
-        public void Dispose() => _inner.Dispose();
-    }
 }
