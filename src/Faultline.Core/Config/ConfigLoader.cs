@@ -238,6 +238,7 @@ public static partial class ConfigLoader
             {
                 Timeout = d.GetValue<TimeSpan>("timeout") ?? DefaultsSpec.DefaultTimeout,
                 Concurrency = d.GetValue<int>("concurrency") ?? defaults.Concurrency,
+                CheckDeadline = d.GetValue<TimeSpan>("checkDeadline") ?? DefaultsSpec.DefaultCheckDeadline,
                 Owner = Owner(d),
             };
         }

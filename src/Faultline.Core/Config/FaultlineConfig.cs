@@ -46,8 +46,16 @@ public sealed record DefaultsSpec
 
     public TimeSpan Timeout { get; init; } = DefaultTimeout;
 
+    public static readonly TimeSpan DefaultCheckDeadline = TimeSpan.FromMinutes(1);
+
     /// <summary>How many targets run at once.</summary>
     public int Concurrency { get; init; } = 64;
+
+    /// <summary>
+    /// How long a run waits for probe slots: a target still waiting when it passes is reported
+    /// <c>not-started</c>. A target that started keeps its own deadline.
+    /// </summary>
+    public TimeSpan CheckDeadline { get; init; } = DefaultCheckDeadline;
 
     /// <summary>The side of configuration-layer findings of every target that sets no <see cref="TargetSpec.Owner"/>; null = the error table's side.</summary>
     public Model.Side? Owner { get; init; }

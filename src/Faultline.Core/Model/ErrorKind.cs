@@ -78,6 +78,8 @@ public enum ErrorKind
     Timeout,
     /// <summary>The run was cancelled by the caller (Ctrl-C), not by the target's deadline.</summary>
     Cancelled,
+    /// <summary>The check's own deadline passed while the target waited for a probe slot: never probed, never a root cause.</summary>
+    NotStarted,
     /// <summary>Faultline itself failed while probing; a bug report is welcome.</summary>
     Internal,
 }

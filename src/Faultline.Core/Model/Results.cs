@@ -68,6 +68,9 @@ public sealed record ReportSummary
 
     public int CriticalFailures { get; init; }
 
+    /// <summary>Failures that are targets the run never probed (<c>not-started</c>): counted in <see cref="Failed"/>, never a root.</summary>
+    public int NotStarted { get; init; }
+
     public IReadOnlyDictionary<Layer, int> ByLayer { get; init; } = new Dictionary<Layer, int>();
 
     public Attribution Attribution { get; init; }

@@ -84,7 +84,7 @@ public static class Causality
         var causes = new List<int>?[results.Count];
         for (var i = 0; i < results.Count; i++)
         {
-            if (results[i].Status != ResultStatus.Pass)
+            if (results[i].Status != ResultStatus.Pass && !IsNotStarted(results[i]))
             {
                 causes[i] = CausesOf(i, results, edges);
             }
@@ -260,6 +260,13 @@ public static class Causality
     }
 
     /// <summary>The failing results <paramref name="start"/> is linked to (through any results, passing or not), honouring the optional-root rule.</summary>
+    /// <summary>A target the run never probed (its deadline passed while it waited for a slot): it says nothing about the stack, so it is neither a root nor a cause.</summary>
+    public static bool IsNotStarted(TargetResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Error is { Kind: var kind } && string.Equals(kind, ErrorKind.NotStarted.Wire(), StringComparison.Ordinal);
+    }
+
     private static List<int> CausesOf(int start, IReadOnlyList<TargetResult> results, List<int>[] edges)
     {
         var found = new List<int>();
@@ -274,7 +281,7 @@ public static class Causality
             }
 
             var candidate = results[next];
-            if (candidate.Status == ResultStatus.Fail
+            if (candidate.Status == ResultStatus.Fail && !IsNotStarted(candidate)
                 && (candidate.Critical || CanBeBlocked(results[start], DependencyName(candidate))))
             {
                 found.Add(next);

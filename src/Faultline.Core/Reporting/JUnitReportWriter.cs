@@ -35,8 +35,9 @@ internal sealed class JUnitReportWriter : IReportWriter
             xml.WriteStartElement("testsuites");
             xml.WriteAttributeString("name", "faultline");
             xml.WriteAttributeString("tests", Number(report.Summary.Total));
-            xml.WriteAttributeString("failures", Number(report.Summary.Failed));
+            xml.WriteAttributeString("failures", Number(report.Summary.Failed - report.Summary.NotStarted));
             xml.WriteAttributeString("errors", "0");
+            xml.WriteAttributeString("skipped", Number(report.Summary.NotStarted));
             xml.WriteAttributeString("time", ReportText.Seconds(report.DurationMs));
             xml.WriteAttributeString("timestamp", report.StartedAt.ToString("yyyy-MM-ddTHH:mm:ssK", CultureInfo.InvariantCulture));
 
@@ -46,9 +47,9 @@ internal sealed class JUnitReportWriter : IReportWriter
                 xml.WriteStartElement("testsuite");
                 xml.WriteAttributeString("name", category.Key);
                 xml.WriteAttributeString("tests", Number(results.Count));
-                xml.WriteAttributeString("failures", Number(results.Count(r => r.Status == ResultStatus.Fail)));
+                xml.WriteAttributeString("failures", Number(results.Count(r => r.Status == ResultStatus.Fail && !Causality.IsNotStarted(r))));
                 xml.WriteAttributeString("errors", "0");
-                xml.WriteAttributeString("skipped", "0");
+                xml.WriteAttributeString("skipped", Number(results.Count(Causality.IsNotStarted)));
                 xml.WriteAttributeString("time", ReportText.Seconds(results.Max(r => r.DurationMs)));
                 xml.WriteAttributeString("timestamp", report.StartedAt.ToString("yyyy-MM-ddTHH:mm:ssK", CultureInfo.InvariantCulture));
                 xml.WriteStartElement("properties");
@@ -83,7 +84,14 @@ internal sealed class JUnitReportWriter : IReportWriter
         xml.WriteAttributeString("name", Clean(result.Name));
         xml.WriteAttributeString("time", ReportText.Seconds(result.DurationMs));
 
-        if (result.Status == ResultStatus.Fail)
+        if (Causality.IsNotStarted(result))
+        {
+            // Never probed: the run's deadline passed while it waited for a slot. Skipped, not failed.
+            xml.WriteStartElement("skipped");
+            xml.WriteAttributeString("message", Clean(ReportText.OneLine(ReportText.Reason(result) ?? "not started")));
+            xml.WriteEndElement();
+        }
+        else if (result.Status == ResultStatus.Fail)
         {
             var layer = result.Layer?.Wire() ?? "unknown";
             var side = result.Side?.Wire() ?? "infrastructure";

@@ -68,6 +68,7 @@ public sealed class JsonReportWriter : IReportWriter
         w.WriteNumber("failed", s.Failed);
         w.WriteNumber("warnings", s.Warnings);
         w.WriteNumber("criticalFailures", s.CriticalFailures);
+        w.WriteNumber("notStarted", s.NotStarted);
         w.WriteStartObject("byLayer");
         foreach (var (layer, count) in s.ByLayer)
         {

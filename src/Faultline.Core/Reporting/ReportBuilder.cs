@@ -43,6 +43,7 @@ public static class ReportBuilder
             Failed = failing.Count,
             Warnings = warnings,
             CriticalFailures = criticalFailures,
+            NotStarted = failing.Count(Causality.IsNotStarted),
             ByLayer = LayerNames.RootCauseOrder.Where(byLayer.ContainsKey).ToDictionary(l => l, l => byLayer[l]),
             Attribution = AttributionOf(failingRoots.Count > 0 ? failingRoots : causal.Roots),
             Primary = causal.Primary is { } p ? new PrimaryFailure(p.Target, p.Layer, p.Side) : null,

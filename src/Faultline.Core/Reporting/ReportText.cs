@@ -38,6 +38,12 @@ internal static class ReportText
             parts.Add(Count(s.Warnings, "warning"));
         }
 
+        if (s.NotStarted > 0)
+        {
+            // Counted among the failures above; said apart because they say nothing about the stack.
+            parts.Add($"{s.NotStarted} not started (the check's deadline passed first)");
+        }
+
         var line = $"{word} — {string.Join(", ", parts)}";
         var roots = s.Roots.Where(r => r.Status == ResultStatus.Fail).ToList();
         if (roots.Count == 1)

@@ -41,6 +41,7 @@ public sealed partial class CheckRunner
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private int _inFlight;
 
     public CheckRunner(IEnumerable<IProbe> probes, Func<string?, IHostResolver> resolverFactory, TimeProvider time, ILoggerFactory? loggerFactory = null)
     {
@@ -51,6 +52,13 @@ public sealed partial class CheckRunner
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger("Faultline.Check");
     }
+
+    /// <summary>
+    /// Probes of this runner whose task has not ended yet, including any the runner stopped waiting for at
+    /// their deadline: a probe that keeps working past its deadline shows here (monitor metric
+    /// <c>faultline_probes_in_flight</c>).
+    /// </summary>
+    public int InFlightProbes => Volatile.Read(ref _inFlight);
 
     /// <summary>The conditions a target is judged by: its own, or the kind's default when it has none.</summary>
     public static IReadOnlyList<string> EffectiveConditions(TargetSpec target)
@@ -82,9 +90,21 @@ public sealed partial class CheckRunner
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
         using var gate = new SemaphoreSlim(Math.Max(1, config.Defaults.Concurrency));
+
+        // The run's own deadline bounds only the wait for a slot: a target that started keeps its own deadline.
+        using var runDeadline = new CancellationTokenSource(config.Defaults.CheckDeadline, _time);
+        using var slotWait = CancellationTokenSource.CreateLinkedTokenSource(runDeadline.Token, cancellationToken);
         var tasks = targets.Select(async target =>
         {
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await gate.WaitAsync(slotWait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (runDeadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return NotStarted(config, target);
+            }
+
             try
             {
                 return await RunTargetAsync(config, target, options, redactor, cancellationToken).ConfigureAwait(false);
@@ -101,6 +121,40 @@ public sealed partial class CheckRunner
         // results of all the others too, whatever order they finished in.
         var redacted = results.Select(redactor.Redact).ToList();
         return ReportBuilder.Build(config.Environment, startedAt, _time.GetElapsedTime(started), redacted);
+    }
+
+    /// <summary>
+    /// A target still waiting for one of the <c>defaults.concurrency</c> slots when the run's
+    /// <c>defaults.checkDeadline</c> passed: reported, never probed, never a root cause.
+    /// </summary>
+    private IReadOnlyList<TargetResult> NotStarted(FaultlineConfig config, TargetSpec target)
+    {
+        var error = new ProbeError(
+            ErrorKind.NotStarted,
+            $"not started: every one of the {config.Defaults.Concurrency} probe slots was still busy when the check's deadline of {Durations.Describe(config.Defaults.CheckDeadline)} passed");
+        var observation = Failed(target, _time.GetTimestamp(), error);
+        var classification = Classifier.Classify(target, observation, []);
+        LogNotStarted(_logger, target.Name);
+        return
+        [
+            new TargetResult
+            {
+                Name = target.Name,
+                Kind = target.Kind,
+                Target = observation.Target,
+                Category = target.Category,
+                Critical = target.Critical,
+                Status = ResultStatus.Fail,
+                Layer = classification.Layer,
+                Side = classification.Side,
+                Error = new ResultError(error.Kind.Wire(), error.Message),
+                Evidence = classification.Evidence,
+                Remedy = classification.Remedy,
+                DependsOn = target.DependsOn,
+                Service = target.Service,
+                Observation = observation,
+            },
+        ];
     }
 
     private async Task<IReadOnlyList<TargetResult>> RunTargetAsync(FaultlineConfig config, TargetSpec target, CheckOptions options, SecretRedactor redactor, CancellationToken callerToken)
@@ -209,7 +263,10 @@ public sealed partial class CheckRunner
         };
 
         // Run the probe off the caller's thread so a probe that blocks synchronously cannot hold the others.
+        // Counted in flight until its task really ends, also after the runner stopped waiting for it.
+        Interlocked.Increment(ref _inFlight);
         var probing = Task.Run(() => probe.ProbeAsync(target, context, linked.Token), CancellationToken.None);
+        _ = probing.ContinueWith(_ => Interlocked.Decrement(ref _inFlight), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         var grace = Grace(timeout);
         using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
         var backstop = Task.Delay(timeout + grace, _time, hardStop.Token);
@@ -328,6 +385,9 @@ public sealed partial class CheckRunner
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "load target {Target}: {Parallel} probes of {Of} at once")]
     private static partial void LogLoadStarted(ILogger logger, string target, int parallel, string of);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "target {Target} not started: the check's deadline passed while it waited for a probe slot")]
+    private static partial void LogNotStarted(ILogger logger, string target);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "probe for target {Target} crashed: {Exception}")]
     private static partial void LogProbeCrashed(ILogger logger, string target, string exception);

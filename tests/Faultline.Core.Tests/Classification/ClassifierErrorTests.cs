@@ -65,6 +65,7 @@ public class ClassifierErrorTests
         { ErrorKind.Timeout, TargetKinds.Tcp, Layer.Network, Side.Infrastructure },
         { ErrorKind.Timeout, TargetKinds.Tls, Layer.Tls, Side.Infrastructure },
         { ErrorKind.Cancelled, TargetKinds.Http, Layer.Unknown, Side.Infrastructure },
+        { ErrorKind.NotStarted, TargetKinds.Postgres, Layer.Unknown, Side.Infrastructure },
         { ErrorKind.Internal, TargetKinds.Tcp, Layer.Unknown, Side.Infrastructure },
     };
 

@@ -122,7 +122,7 @@ public class ConfigErrorTests
         var error = SingleError("defaults: { zzzzzz: 1 }\ntargets: [{ name: a, kind: secret, required: [A] }]\n", 1, 13);
 
         Assert.Equal("unknown key 'zzzzzz' in 'defaults' at the top level", error.Message);
-        Assert.Equal("keys here: timeout, concurrency, owner", error.Hint);
+        Assert.Equal("keys here: timeout, concurrency, checkDeadline, owner", error.Hint);
     }
 
     [Theory]

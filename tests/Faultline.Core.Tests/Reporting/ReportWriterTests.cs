@@ -130,7 +130,7 @@ public class ReportWriterTests
 
         var summary = root.GetProperty("summary");
         Assert.Equal(
-            ["total", "passed", "failed", "warnings", "criticalFailures", "byLayer", "attribution", "primary", "roots", "findings"],
+            ["total", "passed", "failed", "warnings", "criticalFailures", "notStarted", "byLayer", "attribution", "primary", "roots", "findings"],
             summary.EnumerateObject().Select(p => p.Name));
         Assert.Equal(4, summary.GetProperty("total").GetInt32());
         Assert.Equal(2, summary.GetProperty("criticalFailures").GetInt32());
