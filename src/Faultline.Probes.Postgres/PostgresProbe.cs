@@ -131,8 +131,12 @@ internal sealed class PostgresRun
 
     private NpgsqlDataSource BuildDataSource(PostgresSettings settings)
     {
+        // Npgsql honours the cancellation token while connecting the socket but not while it waits for the
+        // startup and authentication answers; there only its own Timeout (whole seconds) ends the wait. Rounded
+        // up, not padded: a hung server then holds the probe at most a fraction of a second past its
+        // deadline — within the runner's grace, so the probe ends itself instead of being abandoned running.
         var remaining = Remaining();
-        var seconds = (int)Math.Clamp(Math.Ceiling(remaining.TotalSeconds) + 1, 1, 1024);
+        var seconds = (int)Math.Clamp(Math.Ceiling(remaining.TotalSeconds), 1, 1024);
         var builder = new NpgsqlConnectionStringBuilder(settings.Builder.ConnectionString)
         {
             // The address that answered the TCP preflight; the host name stays the TLS identity.
