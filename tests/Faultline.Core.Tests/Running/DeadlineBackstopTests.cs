@@ -6,7 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Faultline.Core.Tests.Running;
 
 /// <summary>
-/// The runner's backstop: a probe gets its deadline plus up to two graces (here 500 ms each, for a 5 s
+/// The runner's backstop: a probe gets its deadline plus up to two graces (here 1 s each, for a 5 s
 /// deadline) to report its typed timeout; only a probe that ignores its deadline longer ends as a plain
 /// <c>timeout</c>. Driven by fake time, so the figures are exact.
 /// </summary>
@@ -70,7 +70,7 @@ public class DeadlineBackstopTests
     [Fact]
     public async Task RunAsync_ProbeReportsBetweenTheTwoGraces_TypedErrorKept()
     {
-        var (result, _) = await RunAsync(Deadline + TimeSpan.FromMilliseconds(800));
+        var (result, _) = await RunAsync(Deadline + TimeSpan.FromMilliseconds(1600));
 
         Assert.Equal("read-timeout", result.Error?.Kind);
     }
@@ -81,6 +81,6 @@ public class DeadlineBackstopTests
         var (result, advanced) = await RunAsync(reportAfter: null);
 
         Assert.Equal("timeout", result.Error?.Kind);
-        Assert.InRange(advanced, Deadline + TimeSpan.FromSeconds(1), Deadline + TimeSpan.FromSeconds(1.5));
+        Assert.InRange(advanced, Deadline + TimeSpan.FromSeconds(2), Deadline + TimeSpan.FromSeconds(2.5));
     }
 }
