@@ -17,6 +17,12 @@ public enum TargetState
 
     /// <summary>Changing state more often than <c>monitor.flapChanges</c> per <c>monitor.flapWindow</c>.</summary>
     Flapping,
+
+    /// <summary>
+    /// The monitor itself failed to probe the target (its probe or its schedule threw): its real state is unknown.
+    /// Left at the next probe that completes.
+    /// </summary>
+    Error,
 }
 
 /// <summary>What an alert announces (JSON lowercase).</summary>
@@ -59,8 +65,25 @@ public sealed record StateEvent
     /// <summary>Set when the target's failure is attributed to a failing parent (dependsOn): its alerts are suppressed.</summary>
     public string? SuppressedBy { get; init; }
 
-    /// <summary>layer/error-kind of the failure, e.g. <c>database/connect-timeout</c>.</summary>
+    /// <summary>layer/error-kind of the failure, e.g. <c>database/connect-timeout</c>; <c>monitor/probe-error</c> for <see cref="TargetState.Error"/>.</summary>
     public string? Signature { get; init; }
+
+    /// <summary>Why the monitor could not probe the target (exception type and message, redacted), when <see cref="To"/> is <see cref="TargetState.Error"/>.</summary>
+    public string? Reason { get; init; }
+}
+
+/// <summary>One failed attempt to probe a target: the probe function or the target's schedule threw.</summary>
+public sealed record TargetErrorEvent
+{
+    public required string Target { get; init; }
+
+    public required DateTimeOffset At { get; init; }
+
+    /// <summary>Exception type and message, redacted of the config's secrets (not escaped: show it with <c>SafeText.OneLine</c>).</summary>
+    public required string Reason { get; init; }
+
+    /// <summary>How many attempts in a row have failed, this one included.</summary>
+    public required int Consecutive { get; init; }
 }
 
 /// <summary>An incident as alerts announce it.</summary>

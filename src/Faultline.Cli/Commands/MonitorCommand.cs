@@ -41,7 +41,7 @@ internal static class MonitorCommand
         var noColor = new Option<bool>("--no-color") { Description = "Plain output without colours (also when NO_COLOR is set or output is redirected)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log scheduling, incidents and alert delivery to stderr." };
 
-        var command = new Command("monitor", "Probe every target on its interval (with jitter, bounded concurrency, a deadline per probe); track each target's state (pending, up, degraded, down, flapping); open and resolve incidents with failureThreshold/successThreshold; attribute a dependent's failure to its failing dependency (dependsOn) and announce only the root cause; send alerts; keep a history. Runs until Ctrl-C (exit 0). Exit 2: invalid config, usage, or a store that cannot be opened.")
+        var command = new Command("monitor", "Probe every target on its interval (with jitter, bounded concurrency, a deadline per probe); track each target's state (pending, up, degraded, down, flapping, error when the monitor itself cannot probe it); open and resolve incidents with failureThreshold/successThreshold; attribute a dependent's failure to its failing dependency (dependsOn) and announce only the root cause; send alerts; keep a history. Runs until Ctrl-C (exit 0). Exit 2: invalid config, usage, or a store that cannot be opened.")
         {
             config, store, format, quiet, metrics, noColor, verbose,
         };
@@ -74,7 +74,14 @@ internal static class MonitorCommand
         bool Verbose);
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled; 0 then, 2 for usage, config or store errors.</summary>
-    internal static async Task<int> RunAsync(MonitorRequest request, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    internal static Task<int> RunAsync(MonitorRequest request, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
+        RunAsync(request, output, error, probes: null, cancellationToken);
+
+    /// <summary>
+    /// As above; <paramref name="probes"/>, when given, wraps the probe function built from the check runner (tests put a
+    /// probe that fails in the monitor itself in front of the real one).
+    /// </summary>
+    internal static async Task<int> RunAsync(MonitorRequest request, TextWriter output, TextWriter error, Func<ProbeFunction, ProbeFunction>? probes, CancellationToken cancellationToken)
     {
         FaultlineConfig config;
         IPEndPoint? metricsAt;
@@ -128,7 +135,8 @@ internal static class MonitorCommand
         var view = new ConsoleView(output, request);
         var sink = new CommandSink(view, monitorMetrics, dispatcher);
         var runner = new CheckRunner(ProbeSet.Create(), ProbeSet.Resolver, time, loggerFactory);
-        var engine = new MonitorEngine(config, MonitorProbes.FromRunner(runner), store, sink, time, loggerFactory);
+        var probe = MonitorProbes.FromRunner(runner);
+        var engine = new MonitorEngine(config, probes is null ? probe : probes(probe), store, sink, time, loggerFactory);
         await using var engineLease = engine;
 
         await error.WriteLineAsync(
@@ -148,46 +156,91 @@ internal static class MonitorCommand
         return ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// Reads the changed config and applies it. Whatever goes wrong — an invalid config, a file that is gone, a
+    /// directory, a FIFO or a device, an unexpected exception — is one line on stderr ending in "still running the
+    /// previous config" (never a stack trace), the running config stays, and the watcher applies the next valid edit.
+    /// </summary>
     private static async Task ReloadAsync(string path, MonitorEngine engine, AlertDispatcher dispatcher, MonitorMetrics metrics, TextWriter error, CancellationToken cancellationToken)
     {
-        FaultlineConfig next;
+        var applied = false;
         try
         {
-            next = ConfigLoader.LoadFile(path);
-            if (next.Targets.Count == 0)
+            FaultlineConfig next;
+            try
             {
-                throw new UsageException("the changed config has no targets");
+                next = LoadChanged(path);
             }
+            catch (ConfigException ex)
+            {
+                await CommandSupport.WriteConfigErrorsAsync(error, ex, "still running the previous config").ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is UsageException or IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync($"faultline: {SafeText.OneLine(ex.Message)}; still running the previous config").ConfigureAwait(false);
+                return;
+            }
+
+            var removed = engine.Config.Targets.Select(t => t.Name).Except(next.Targets.Select(t => t.Name), StringComparer.Ordinal).ToList();
+            try
+            {
+                await engine.ApplyConfigAsync(next, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ArgumentException ex)
+            {
+                await error.WriteLineAsync($"faultline: {path}: {SafeText.OneLine(ex.Message)}; still running the previous config").ConfigureAwait(false);
+                return;
+            }
+
+            applied = true;
+            dispatcher.Reconfigure(next.Alerts, next.Secrets);
+            foreach (var name in removed)
+            {
+                metrics.RemoveTarget(name);
+            }
+
+            await error.WriteLineAsync($"faultline monitor: config reloaded ({next.Targets.Count} targets)").ConfigureAwait(false);
         }
-        catch (ConfigException ex)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await CommandSupport.WriteConfigErrorsAsync(error, ex, "still running the previous config").ConfigureAwait(false);
-            return;
+            // Stopping.
         }
-        catch (Exception ex) when (ex is UsageException or IOException or UnauthorizedAccessException)
+#pragma warning disable CA1031 // The boundary of a reload: any failure is reported in one line and the monitor keeps running (the watcher waits for the next edit).
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
-            await error.WriteLineAsync($"faultline: {ex.Message}; still running the previous config").ConfigureAwait(false);
-            return;
+            var what = $"{ex.GetType().Name}: {SafeText.OneLine(ex.Message)}";
+            await error.WriteLineAsync(applied
+                ? $"faultline: {path}: the targets were reloaded, but updating the alert channels failed ({what}); restart the monitor to apply them"
+                : $"faultline: {path}: reloading the config failed ({what}); still running the previous config").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Loads the config file after a change. Only a regular file with content is read: a FIFO would block the read until
+    /// something writes into it, and a device never ends (both report length 0, like an empty file, which has no targets).
+    /// </summary>
+    private static FaultlineConfig LoadChanged(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"{path} is now a directory, not a config file");
         }
 
-        var removed = engine.Config.Targets.Select(t => t.Name).Except(next.Targets.Select(t => t.Name), StringComparer.Ordinal).ToList();
-        try
+        var file = new FileInfo(path);
+        if (file.Exists && file.Length == 0)
         {
-            await engine.ApplyConfigAsync(next, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ArgumentException ex)
-        {
-            await error.WriteLineAsync($"faultline: {path}: {ex.Message}; still running the previous config").ConfigureAwait(false);
-            return;
+            throw new UsageException($"{path} is empty (or not a regular file)");
         }
 
-        dispatcher.Reconfigure(next.Alerts, next.Secrets);
-        foreach (var name in removed)
+        var next = ConfigLoader.LoadFile(path);
+        if (next.Targets.Count == 0)
         {
-            metrics.RemoveTarget(name);
+            throw new UsageException("the changed config has no targets");
         }
 
-        await error.WriteLineAsync($"faultline monitor: config reloaded ({next.Targets.Count} targets)").ConfigureAwait(false);
+        return next;
     }
 
     private static FaultlineConfig LoadConfig(string? path)
@@ -293,7 +346,7 @@ internal static class MonitorCommand
     }
 
     /// <summary>Feeds the console view, the metrics and the alert dispatcher.</summary>
-    private sealed class CommandSink(ConsoleView view, MonitorMetrics metrics, AlertDispatcher dispatcher) : IMonitorSink, IMonitorHeldAlertSink
+    private sealed class CommandSink(ConsoleView view, MonitorMetrics metrics, AlertDispatcher dispatcher) : IMonitorSink, IMonitorHeldAlertSink, IMonitorErrorSink
     {
         public async ValueTask OnResultAsync(ResultEvent result, CancellationToken cancellationToken)
         {
@@ -316,6 +369,12 @@ internal static class MonitorCommand
 
         public async ValueTask OnAlertHeldAsync(AlertEvent alert, string reason, CancellationToken cancellationToken) =>
             await view.AlertAsync(alert, reason).ConfigureAwait(false);
+
+        public ValueTask OnTargetErrorAsync(TargetErrorEvent error, CancellationToken cancellationToken)
+        {
+            metrics.RecordTargetError(error);
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>
@@ -327,6 +386,9 @@ internal static class MonitorCommand
     internal sealed class ConsoleView(TextWriter output, MonitorRequest request)
     {
         private const int RecentLines = 8;
+
+        /// <summary>How much of a probe error's reason the table's state cell shows (the state line and JSON carry all of it).</summary>
+        private const int ReasonWidth = 60;
         private readonly Lock _lock = new();
         private readonly Queue<string> _recent = new();
 
@@ -353,7 +415,8 @@ internal static class MonitorCommand
             var line = $"{Stamp(state.At)}  state  {SafeText.OneLine(state.Target)}: {state.From.Wire()} -> {state.To.Wire()}"
                 + (state.Signature is { } s ? $"  {SafeText.OneLine(s)}" : string.Empty)
                 + (state.IncidentId is { } id ? $"  incident {id}" : string.Empty)
-                + (state.SuppressedBy is { } parent ? $" (attributed to {SafeText.OneLine(parent)})" : string.Empty);
+                + (state.SuppressedBy is { } parent ? $" (attributed to {SafeText.OneLine(parent)})" : string.Empty)
+                + (state.Reason is { } reason ? $"  ({SafeText.OneLine(reason)})" : string.Empty);
             await LineAsync(line).ConfigureAwait(false);
         }
 
@@ -435,13 +498,15 @@ internal static class MonitorCommand
             {
                 var name = SafeText.OneLine(s.Name);
                 name = s.Name == s.Owner ? name : "  " + name;
-                var state = s.State.Wire() + (s.SuppressedBy is { } parent ? $" (by {SafeText.OneLine(parent)})" : string.Empty);
+                var state = s.State.Wire() + (s.SuppressedBy is { } parent ? $" (by {SafeText.OneLine(parent)})" : string.Empty)
+                    + (s.State == TargetState.Error && s.ProbeError is { } reason ? ": " + Cut(SafeText.OneLine(reason), ReasonWidth) : string.Empty);
                 var colour = s.State switch
                 {
                     TargetState.Up => "green",
                     TargetState.Degraded => "yellow",
                     TargetState.Down => "red",
                     TargetState.Flapping => "magenta",
+                    TargetState.Error => "darkorange",
                     _ => "grey",
                 };
                 table.AddRow(
@@ -462,6 +527,8 @@ internal static class MonitorCommand
 
             return new Rows([table, .. recent.Select(r => new Text(r))]);
         }
+
+        private static string Cut(string text, int width) => text.Length <= width ? text : string.Concat(text.AsSpan(0, width - 1), "…");
 
         private static string Ms(double? value) => value is { } v ? v.ToString("0", CultureInfo.InvariantCulture) + " ms" : "-";
 

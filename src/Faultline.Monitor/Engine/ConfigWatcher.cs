@@ -1,3 +1,4 @@
+using Faultline.Core.Reporting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -6,8 +7,10 @@ namespace Faultline.Monitor.Engine;
 /// <summary>
 /// Watches a config file: a <see cref="FileSystemWatcher"/> on its directory (editors replace files by
 /// rename, so the directory is watched), and a periodic check of the file's write time and length as a
-/// fallback where file events are not delivered (network mounts, some containers). Changes that
-/// arrive together are debounced into one call of the callback, which never runs twice at once.
+/// fallback where file events are not delivered (network mounts, some containers, a directory that was
+/// itself replaced). Changes that arrive together are debounced into one call of the callback, which never
+/// runs twice at once. Nothing stops the watching but disposal: a callback that throws, a file that is
+/// deleted, replaced by a directory or a FIFO, or that cannot be examined is logged and watched on.
 /// </summary>
 public sealed partial class ConfigWatcher : IAsyncDisposable
 {
@@ -46,7 +49,9 @@ public sealed partial class ConfigWatcher : IAsyncDisposable
             };
             _watcher.Changed += OnEvent;
             _watcher.Created += OnEvent;
+            _watcher.Deleted += OnEvent;
             _watcher.Renamed += OnEvent;
+            _watcher.Error += OnError;
             _watcher.EnableRaisingEvents = true;
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
@@ -68,12 +73,39 @@ public sealed partial class ConfigWatcher : IAsyncDisposable
         _signal.Dispose();
     }
 
-    private void OnEvent(object sender, FileSystemEventArgs e) => _signal.Release();
+    private void OnEvent(object sender, FileSystemEventArgs e) => Signal();
 
+    /// <summary>The watcher lost events (its buffer overflowed, or the directory went away): look at the file now; the periodic check goes on.</summary>
+    private void OnError(object sender, ErrorEventArgs e)
+    {
+        LogWatcherError(_logger, SafeText.OneLine(e.GetException().GetType().Name));
+        Signal();
+    }
+
+    private void Signal()
+    {
+        try
+        {
+            _signal.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // An event raised while the watcher is being disposed.
+        }
+    }
+
+    /// <summary>The file's write time and length; (MinValue, -1) while it is missing or not a file, (MinValue, -2) when it cannot be examined.</summary>
     private (DateTime, long) Stamp()
     {
-        var info = new FileInfo(_path);
-        return info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, -1);
+        try
+        {
+            var info = new FileInfo(_path);
+            return info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, -1);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return (DateTime.MinValue, -2);
+        }
     }
 
     private async Task LoopAsync()
@@ -104,7 +136,7 @@ public sealed partial class ConfigWatcher : IAsyncDisposable
                 }
 
                 _seen = stamp;
-                await _onChange(token).ConfigureAwait(false);
+                await ChangedAsync(token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -113,6 +145,31 @@ public sealed partial class ConfigWatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs the callback; whatever it throws is logged (one escaped line) and the next change is delivered as usual.</summary>
+    private async Task ChangedAsync(CancellationToken token)
+    {
+        try
+        {
+            await _onChange(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // The watcher outlives any one reload: a callback that fails must not stop later edits from being applied.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogCallbackFailed(_logger, SafeText.OneLine($"{ex.GetType().Name}: {ex.Message}"));
+        }
+    }
+
     [LoggerMessage(EventId = 420, Level = LogLevel.Warning, Message = "config file events unavailable; checking the file every 2 s instead")]
     private static partial void LogNoWatcher(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 421, Level = LogLevel.Error, Message = "handling a change of the config file failed ({Reason}); still watching it")]
+    private static partial void LogCallbackFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 422, Level = LogLevel.Warning, Message = "config file events were lost ({Reason}); checking the file now and every 2 s")]
+    private static partial void LogWatcherError(ILogger logger, string reason);
 }

@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Faultline.Core.Reporting;
+using Faultline.Core.Running;
 using Faultline.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,7 +26,22 @@ public sealed partial class MonitorEngine : IAsyncDisposable
     /// <summary>How often retention and hourly rollups run.</summary>
     public static readonly TimeSpan RetentionEvery = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// The signature of the monitor's own incident: it failed to probe the target (the probe or the target's
+    /// schedule threw), so the target's real state is unknown. Layer <c>unknown</c>, side <c>infrastructure</c>.
+    /// </summary>
+    public const string ProbeErrorSignature = "monitor/probe-error";
+
+    /// <summary>The longest wait before a target whose probe failed is tried again (otherwise its interval).</summary>
+    public static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(5);
+
     private const int WriteBatch = 1000;
+
+    /// <summary>The longest reason kept for a failed attempt.</summary>
+    private const int LongestReason = 300;
+
+    /// <summary>The longest single timer the loop sets (a longer wait is slept in steps).</summary>
+    private static readonly TimeSpan LongestSleep = TimeSpan.FromDays(1);
 
     private readonly ProbeFunction _probe;
     private readonly IHistoryStore? _store;
@@ -296,26 +313,23 @@ public sealed partial class MonitorEngine : IAsyncDisposable
         var target = scheduled.Target;
         var token = scheduled.Stop.Token;
         var sequence = 0L;
-        try
+        DateTimeOffset? retryAt = null;
+        while (!token.IsCancellationRequested)
         {
-            while (!token.IsCancellationRequested)
+            try
             {
-                var due = Schedule.Due(scheduled.Origin, target.Name, sequence, target.Interval);
-
-                // A timer may fire a little before the wall clock reaches the due time (they are different clocks):
-                // sleep again for the rest, so a probe never starts before it is due.
-                for (var wait = due - _time.GetUtcNow(); wait > TimeSpan.Zero; wait = due - _time.GetUtcNow())
+                DateTimeOffset due;
+                var retrying = retryAt is not null;
+                if (retryAt is { } retry)
                 {
-                    var delay = Task.Delay(wait, _time, token);
-                    scheduled.SleepingUntil = due;
-                    try
-                    {
-                        await delay.ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        scheduled.SleepingUntil = null;
-                    }
+                    // The wait after a failed attempt was the wait: try again now, then back to the regular slots.
+                    due = retry;
+                    retryAt = null;
+                }
+                else
+                {
+                    due = Schedule.Due(scheduled.Origin, target.Name, sequence, target.Interval);
+                    await SleepUntilAsync(scheduled, due, token).ConfigureAwait(false);
                 }
 
                 var gate = _gate;
@@ -344,14 +358,184 @@ public sealed partial class MonitorEngine : IAsyncDisposable
                 while (Schedule.Due(scheduled.Origin, target.Name, sequence, target.Interval) <= now)
                 {
                     sequence++;
-                    LogSkipped(_logger, SafeText.OneLine(target.Name));
+                    if (!retrying)
+                    {
+                        LogSkipped(_logger, SafeText.OneLine(target.Name));
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                // Stopped: shutdown or the target was removed or changed.
+                break;
+            }
+#pragma warning disable CA1031 // The boundary of a target's loop: whatever its probe or its own code throws, the target is reported in the error state and probed again; a loop that dies leaves a target pending forever, silently.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                if (token.IsCancellationRequested)
+                {
+                    // Stopping while the attempt failed: nothing to report.
+                    break;
+                }
+
+                var wait = RetryDelay(target.Interval);
+                await ReportProbeErrorAsync(scheduled, ex, wait, token).ConfigureAwait(false);
+                retryAt = _time.GetUtcNow() + wait;
+                try
+                {
+                    await SleepUntilAsync(scheduled, retryAt.Value, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    break;
                 }
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+    }
+
+    /// <summary>How long a target waits after a failed attempt: its interval, at most <see cref="LongestRetry"/>.</summary>
+    private static TimeSpan RetryDelay(TimeSpan interval) =>
+        interval < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : interval > LongestRetry ? LongestRetry : interval;
+
+    /// <summary>
+    /// Sleeps until <paramref name="until"/> on the engine's clock, in steps no timer refuses (a single delay
+    /// longer than about 49 days throws), and never wakes before it: a timer may fire a little before the wall
+    /// clock reaches the due time (they are different clocks).
+    /// </summary>
+    private async Task SleepUntilAsync(ScheduledTarget scheduled, DateTimeOffset until, CancellationToken token)
+    {
+        for (var wait = until - _time.GetUtcNow(); wait > TimeSpan.Zero; wait = until - _time.GetUtcNow())
         {
-            // Stopped: shutdown or the target was removed or changed.
+            var delay = Task.Delay(wait < LongestSleep ? wait : LongestSleep, _time, token);
+            scheduled.SleepingUntil = until;
+            try
+            {
+                await delay.ConfigureAwait(false);
+            }
+            finally
+            {
+                scheduled.SleepingUntil = null;
+            }
         }
+    }
+
+    /// <summary>
+    /// A failed attempt to probe: logged (escaped, redacted), counted, and shown — the target enters the Error state
+    /// with the reason, and after <c>failureThreshold</c> failed attempts in a row an incident of the monitor's own
+    /// (<see cref="ProbeErrorSignature"/>) opens and alerts, unless the target already has an incident open.
+    /// Never throws: a sink or store that fails while this is reported is logged too.
+    /// </summary>
+    private async Task ReportProbeErrorAsync(ScheduledTarget scheduled, Exception exception, TimeSpan retry, CancellationToken cancellationToken)
+    {
+        var target = scheduled.Target;
+        var name = SafeText.OneLine(target.Name);
+        string reason;
+        try
+        {
+            var redactor = SecretRedactor.Of(Config.Secrets);
+            reason = ProbeErrorReason(exception, redactor);
+            LogProbeError(_logger, name, SafeText.OneLine(reason), Durations.Describe(retry));
+            LogProbeErrorDetail(_logger, name, SafeText.Escape(redactor.Redact(exception.ToString())));
+        }
+#pragma warning disable CA1031 // Describing the exception must not be what stops the loop (a message getter can throw too).
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            reason = exception.GetType().Name;
+            LogProbeError(_logger, name, reason + $" (its message could not be read: {ex.GetType().Name})", Durations.Describe(retry));
+        }
+
+        var locked = false;
+        try
+        {
+            await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            locked = true;
+            if (!_scheduled.TryGetValue(target.Name, out var current) || !ReferenceEquals(current, scheduled))
+            {
+                return;
+            }
+
+            var at = _time.GetUtcNow();
+            var tracker = TrackerFor(target.Name, target);
+            var before = tracker.Shown;
+            tracker.RecordProbeError(reason, at);
+            if (_sink is IMonitorErrorSink errors)
+            {
+                await errors.OnTargetErrorAsync(new TargetErrorEvent { Target = tracker.Name, At = at, Reason = reason, Consecutive = tracker.ConsecutiveProbeErrors }, cancellationToken).ConfigureAwait(false);
+            }
+
+            PendingAlert? open = null;
+            if (tracker.Incident is null && tracker.ConsecutiveProbeErrors >= tracker.Spec.FailureThreshold)
+            {
+                open = await OpenProbeErrorIncidentAsync(tracker, at, cancellationToken).ConfigureAwait(false);
+            }
+
+            await EmitStateAsync(tracker, before, at, cancellationToken).ConfigureAwait(false);
+            if (open is not null)
+            {
+                await SendAlertAsync(open, cancellationToken).ConfigureAwait(false);
+            }
+            else if (tracker.Incident is not null)
+            {
+                await RemindAsync(tracker, at, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: the loop ends at its next wait.
+        }
+#pragma warning disable CA1031 // Reporting goes through the sink and the store; one of them failing is logged, and the loop goes on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogProbeErrorNotReported(_logger, name, SafeText.OneLine($"{ex.GetType().Name}: {SecretRedactor.Of(Config.Secrets).Redact(ex.Message)}"));
+        }
+        finally
+        {
+            if (locked)
+            {
+                _lock.Release();
+            }
+        }
+    }
+
+    /// <summary>The reason shown for a failed attempt: the exception's type and message, redacted and cut to <see cref="LongestReason"/> characters.</summary>
+    private static string ProbeErrorReason(Exception exception, SecretRedactor redactor)
+    {
+        var reason = $"{exception.GetType().Name}: {redactor.Redact(exception.Message)}".Trim();
+        return reason.Length <= LongestReason ? reason : string.Concat(reason.AsSpan(0, LongestReason - 1), "…");
+    }
+
+    /// <summary>The monitor's own incident: it could not probe the target <c>failureThreshold</c> times in a row.</summary>
+    private async Task<PendingAlert> OpenProbeErrorIncidentAsync(TargetTracker tracker, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var since = tracker.ProbeErrorSince ?? at;
+        var incident = new StoredIncident
+        {
+            Id = 0,
+            Target = tracker.Name,
+            Layer = Layer.Unknown,
+            Side = Side.Infrastructure,
+            Signature = ProbeErrorSignature,
+            StartedAt = since,
+            Evidence =
+            [
+                $"the monitor could not probe {tracker.Name}: {tracker.ProbeError}",
+                $"{tracker.ConsecutiveProbeErrors} attempts in a row failed since {since.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}Z; the target's own state is unknown",
+            ],
+            Remedy = "Faultline failed before it could observe the target: check the target's settings (timeout, interval) and the monitor's log (events 414 and 415) for the exception.",
+        };
+
+        incident = _store is null
+            ? incident with { Id = Interlocked.Increment(ref _nextLocalIncident) }
+            : await _store.OpenIncidentAsync(incident, cancellationToken).ConfigureAwait(false);
+        tracker.Incident = incident;
+        tracker.ProbeErrorIncident = true;
+        tracker.OpenedAt = at;
+        tracker.RemindersSent = 0;
+        LogOpened(_logger, incident.Id, SafeText.OneLine(tracker.Name), SafeText.OneLine(incident.Signature), "-");
+        return new PendingAlert(tracker, AlertEventKind.Open, incident, at, 0);
     }
 
     private async Task ProcessAsync(ScheduledTarget scheduled, DateTimeOffset due, DateTimeOffset startedAt, IReadOnlyList<TargetResult> results, CancellationToken cancellationToken)
@@ -407,9 +591,16 @@ public sealed partial class MonitorEngine : IAsyncDisposable
     private async Task ObserveAsync(TargetTracker tracker, TargetResult result, DateTimeOffset startedAt, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var shownBefore = tracker.Shown;
+        List<PendingAlert> alerts = [];
+        if (tracker.ProbeErrorIncident)
+        {
+            // The monitor probes the target again: its own incident is over, whatever this result says.
+            tracker.ProbeErrorIncident = false;
+            await ResolveAsync(tracker, at, alerts, cancellationToken).ConfigureAwait(false);
+        }
+
         tracker.Record(result, startedAt, at);
         var spec = tracker.Spec;
-        List<PendingAlert> alerts = [];
 
         if (result.Status == ResultStatus.Fail)
         {
@@ -418,6 +609,11 @@ public sealed partial class MonitorEngine : IAsyncDisposable
                 // The state event and alerts of going down are produced there.
                 if (await TryGoDownAsync(tracker, at, cancellationToken, shownBefore).ConfigureAwait(false))
                 {
+                    foreach (var alert in alerts)
+                    {
+                        await SendAlertAsync(alert, cancellationToken).ConfigureAwait(false);
+                    }
+
                     return;
                 }
             }
@@ -529,7 +725,8 @@ public sealed partial class MonitorEngine : IAsyncDisposable
                 To = tracker.Shown,
                 IncidentId = tracker.Incident?.Id,
                 SuppressedBy = tracker.Incident?.SuppressedBy,
-                Signature = tracker.LastFailed ? tracker.LastSignature : null,
+                Signature = tracker.ProbeError is not null ? ProbeErrorSignature : tracker.LastFailed ? tracker.LastSignature : null,
+                Reason = tracker.ProbeError,
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -785,10 +982,11 @@ public sealed partial class MonitorEngine : IAsyncDisposable
         var incident = pending.Incident;
         var tracker = pending.Tracker;
         var last = tracker.Last;
-        var evidence = pending.Kind == AlertEventKind.Resolve ? incident.Evidence : (last?.Evidence is { Count: > 0 } e ? e : incident.Evidence);
+        var own = string.Equals(incident.Signature, ProbeErrorSignature, StringComparison.Ordinal) && tracker.ProbeError is not null;
+        var evidence = pending.Kind == AlertEventKind.Resolve || own ? incident.Evidence : (last?.Evidence is { Count: > 0 } e ? e : incident.Evidence);
         var cause = pending.Kind == AlertEventKind.Resolve
             ? "recovered after " + Durations.Describe((pending.At - incident.StartedAt).Duration())
-            : Cause(last) ?? incident.Signature;
+            : own ? "the monitor could not probe it: " + tracker.ProbeError : Cause(last) ?? incident.Signature;
         var suppressed = tracker.SuppressedChildren.ToList();
         return new AlertEvent
         {
@@ -806,7 +1004,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
                 Suppressed = suppressed,
             },
             Evidence = evidence,
-            Remedy = incident.Remedy ?? last?.Remedy,
+            Remedy = incident.Remedy ?? (own ? null : last?.Remedy),
             Summary = $"{incident.Target}: {incident.Layer.Wire()} {incident.Side.Wire()} — {cause}"
                 + (suppressed.Count > 0 ? $" (also failing because of it: {string.Join(", ", suppressed)})" : string.Empty),
             Channels = tracker.Spec.Alerts,
@@ -887,8 +1085,17 @@ public sealed partial class MonitorEngine : IAsyncDisposable
 
             var tracker = TrackerFor(incident.Target, owner);
             tracker.Incident = incident;
-            tracker.Base = TargetState.Down;
             tracker.LastChange = incident.StartedAt;
+            if (string.Equals(incident.Signature, ProbeErrorSignature, StringComparison.Ordinal))
+            {
+                // The monitor's own incident says nothing about the target: it starts from pending and the
+                // incident resolves at its first completed probe.
+                tracker.ProbeErrorIncident = true;
+            }
+            else
+            {
+                tracker.Base = TargetState.Down;
+            }
         }
 
         foreach (var tracker in _trackers.Values.Where(t => t.Incident?.SuppressedBy is not null))
@@ -911,7 +1118,16 @@ public sealed partial class MonitorEngine : IAsyncDisposable
         {
             if (tracker.Incident is not null && _store is not null)
             {
-                await _store.ResolveIncidentAsync(tracker.Name, now, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await _store.ResolveIncidentAsync(tracker.Name, now, cancellationToken).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // A store that fails here must not leave a reload half applied: the incident stays open in the store (logged), the target is removed.
+                catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+                {
+                    LogRemovedIncidentNotResolved(_logger, tracker.Incident.Id, SafeText.OneLine(tracker.Name), SafeText.OneLine($"{ex.GetType().Name}: {SecretRedactor.Of(_config.Secrets).Redact(ex.Message)}"));
+                }
             }
 
             _trackers.Remove(tracker.Name);
@@ -1058,4 +1274,16 @@ public sealed partial class MonitorEngine : IAsyncDisposable
 
     [LoggerMessage(EventId = 413, Level = LogLevel.Information, Message = "monitor stopping")]
     private static partial void LogStopping(ILogger logger);
+
+    [LoggerMessage(EventId = 414, Level = LogLevel.Error, Message = "{Target}: the monitor could not probe it ({Reason}); trying again in {Retry}")]
+    private static partial void LogProbeError(ILogger logger, string target, string reason, string retry);
+
+    [LoggerMessage(EventId = 415, Level = LogLevel.Debug, Message = "{Target}: the failed attempt in full: {Detail}")]
+    private static partial void LogProbeErrorDetail(ILogger logger, string target, string detail);
+
+    [LoggerMessage(EventId = 416, Level = LogLevel.Error, Message = "{Target}: the failed attempt could not be reported ({Reason}); trying again")]
+    private static partial void LogProbeErrorNotReported(ILogger logger, string target, string reason);
+
+    [LoggerMessage(EventId = 417, Level = LogLevel.Warning, Message = "incident {Id} of {Target}, which left the config, could not be resolved in the history store ({Reason}); it stays open there")]
+    private static partial void LogRemovedIncidentNotResolved(ILogger logger, long id, string target, string reason);
 }

@@ -35,7 +35,7 @@ public static class MonitorJson
         });
     }
 
-    /// <summary><c>{"type":"state","target","at","from","to","incidentId","suppressedBy","signature"}</c>.</summary>
+    /// <summary><c>{"type":"state","target","at","from","to","incidentId","suppressedBy","signature","reason"}</c>; <c>reason</c> is set when <c>to</c> is <c>error</c>.</summary>
     public static string State(StateEvent state)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -57,6 +57,7 @@ public static class MonitorJson
 
             NullableString(w, "suppressedBy", state.SuppressedBy);
             NullableString(w, "signature", state.Signature);
+            NullableString(w, "reason", state.Reason);
         });
     }
 

@@ -21,9 +21,15 @@ internal static class Schedule
     public static TimeSpan Jitter(string target, long sequence, TimeSpan interval) =>
         TimeSpan.FromTicks((long)(Fraction(Hash(target, (ulong)sequence)) * interval.Ticks * JitterShare));
 
-    /// <summary>When probe number <paramref name="sequence"/> is due (jitter included).</summary>
-    public static DateTimeOffset Due(DateTimeOffset origin, string target, long sequence, TimeSpan interval) =>
-        origin + FirstOffset(target, interval) + TimeSpan.FromTicks(interval.Ticks * sequence) + Jitter(target, sequence, interval);
+    /// <summary>
+    /// When probe number <paramref name="sequence"/> is due (jitter included); <see cref="DateTimeOffset.MaxValue"/>
+    /// when that lies beyond the calendar (an interval of millennia), instead of overflowing.
+    /// </summary>
+    public static DateTimeOffset Due(DateTimeOffset origin, string target, long sequence, TimeSpan interval)
+    {
+        var after = (decimal)FirstOffset(target, interval).Ticks + ((decimal)interval.Ticks * sequence) + Jitter(target, sequence, interval).Ticks;
+        return after < DateTimeOffset.MaxValue.UtcTicks - origin.UtcTicks ? origin + TimeSpan.FromTicks((long)after) : DateTimeOffset.MaxValue;
+    }
 
     private static double Fraction(ulong hash) => (hash >> 11) / (double)(1UL << 53);
 

@@ -33,6 +33,9 @@ public sealed record TargetStatus
 
     public string? SuppressedBy { get; init; }
 
+    /// <summary>Why the monitor could not probe this entity's target, while <see cref="State"/> is <see cref="TargetState.Error"/>.</summary>
+    public string? ProbeError { get; init; }
+
     /// <summary>How many failures of each signature (layer/error-kind) this entity has had since the monitor started.</summary>
     public IReadOnlyDictionary<string, int> Signatures { get; init; } = new Dictionary<string, int>();
 }

@@ -29,7 +29,20 @@ internal sealed class TargetTracker(string name, string owner, TargetSpec spec)
 
     public bool Flapping { get; set; }
 
-    public TargetState Shown => Flapping ? TargetState.Flapping : Base;
+    /// <summary>What the user sees: <see cref="TargetState.Error"/> while the monitor cannot probe, else flapping, else the base state.</summary>
+    public TargetState Shown => ProbeError is not null ? TargetState.Error : Flapping ? TargetState.Flapping : Base;
+
+    /// <summary>Why the last attempt to probe failed (the probe or the schedule threw); null once a probe completes.</summary>
+    public string? ProbeError { get; private set; }
+
+    /// <summary>When the current run of failed attempts began.</summary>
+    public DateTimeOffset? ProbeErrorSince { get; private set; }
+
+    /// <summary>Failed attempts in a row.</summary>
+    public int ConsecutiveProbeErrors { get; private set; }
+
+    /// <summary>The open incident is the monitor's own (<see cref="MonitorEngine.ProbeErrorSignature"/>): it resolves at the next completed probe.</summary>
+    public bool ProbeErrorIncident { get; set; }
 
     public int ConsecutiveFailures { get; private set; }
 
@@ -72,9 +85,26 @@ internal sealed class TargetTracker(string name, string owner, TargetSpec spec)
     /// <summary>Entities whose incidents were attributed to this one's failure.</summary>
     public SortedSet<string> SuppressedChildren { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Records a result; returns its signature when it failed.</summary>
+    /// <summary>Records a failed attempt to probe (no result: the entity's counts and last result stay as they were).</summary>
+    public void RecordProbeError(string reason, DateTimeOffset at)
+    {
+        if (ProbeError is null)
+        {
+            ProbeErrorSince = at;
+            ConsecutiveProbeErrors = 0;
+        }
+
+        ProbeError = reason;
+        ConsecutiveProbeErrors++;
+        Signatures[MonitorEngine.ProbeErrorSignature] = Signatures.GetValueOrDefault(MonitorEngine.ProbeErrorSignature) + 1;
+    }
+
+    /// <summary>Records a result; returns its signature when it failed. A result ends a run of failed attempts.</summary>
     public string? Record(TargetResult result, DateTimeOffset startedAt, DateTimeOffset at)
     {
+        ProbeError = null;
+        ProbeErrorSince = null;
+        ConsecutiveProbeErrors = 0;
         Last = result;
         LastStartedAt = startedAt;
         LastAt = at;
@@ -155,6 +185,7 @@ internal sealed class TargetTracker(string name, string owner, TargetSpec spec)
             LastResultAt = LastAt,
             IncidentId = Incident?.Id,
             SuppressedBy = Incident?.SuppressedBy,
+            ProbeError = ProbeError,
             Signatures = new Dictionary<string, int>(Signatures, StringComparer.Ordinal),
         };
     }

@@ -26,6 +26,7 @@ public sealed class MonitorMetrics : IDisposable
     private readonly Counter<long> failuresTotal;
     private readonly Counter<long> alertsTotal;
     private readonly Counter<long> stateChangesTotal;
+    private readonly Counter<long> targetErrorsTotal;
     private readonly Histogram<double> latency;
     private readonly Histogram<double> scheduleLag;
 
@@ -36,12 +37,13 @@ public sealed class MonitorMetrics : IDisposable
         Meter.CreateObservableGauge("faultline_probe_duration_seconds", ObserveDurations, unit: "s", description: "Duration of the target's last probe by phase (dns, connect, tls, first_byte, transfer, total)");
         Meter.CreateObservableGauge("faultline_probe_http_status_code", ObserveStatusCodes, unit: null, description: "HTTP status code of the target's last answer");
         Meter.CreateObservableGauge("faultline_cert_expiry_timestamp_seconds", ObserveCertificates, unit: "s", description: "Unix time when the earliest-expiring certificate the target presented expires");
-        Meter.CreateObservableGauge("faultline_target_state", ObserveStates, unit: null, description: "1 for the target's current monitor state (pending, up, degraded, down, flapping), 0 for the others");
+        Meter.CreateObservableGauge("faultline_target_state", ObserveStates, unit: null, description: "1 for the target's current monitor state (pending, up, degraded, down, flapping, error), 0 for the others");
         Meter.CreateObservableGauge("faultline_incidents_open", ObserveIncidents, unit: null, description: "Incidents currently open");
         probesTotal = Meter.CreateCounter<long>("faultline_probes_total", unit: null, description: "Probes run, by target, kind and status (pass, warn, fail)");
         failuresTotal = Meter.CreateCounter<long>("faultline_probe_failures_total", unit: null, description: "Failed probes by target, attributed layer, side and error kind");
         alertsTotal = Meter.CreateCounter<long>("faultline_alerts_total", unit: null, description: "Alerts raised, by channel and event (open, resolve, reminder)");
         stateChangesTotal = Meter.CreateCounter<long>("faultline_state_changes_total", unit: null, description: "Target state changes, by target and the state entered");
+        targetErrorsTotal = Meter.CreateCounter<long>("faultline_target_errors_total", unit: null, description: "Attempts to probe the target that failed in the monitor itself (its probe or its schedule threw), by target");
         latency = Meter.CreateHistogram("faultline_probe_latency_seconds", unit: "s", description: "Distribution of total probe durations by target and kind", tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         scheduleLag = Meter.CreateHistogram("faultline_schedule_lag_seconds", unit: "s", description: "How late probes started relative to their due time (after jitter)", tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
     }
@@ -87,6 +89,13 @@ public sealed class MonitorMetrics : IDisposable
         ArgumentNullException.ThrowIfNull(state);
         states[state.Target] = new StateFacts(state.To, state.To == TargetState.Up || state.To == TargetState.Pending ? null : state.IncidentId);
         stateChangesTotal.Add(1, new("target", state.Target), new("state", StateName(state.To)));
+    }
+
+    /// <summary>Counts one failed attempt to probe a target (the monitor's own failure, not the target's).</summary>
+    public void RecordTargetError(TargetErrorEvent error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        targetErrorsTotal.Add(1, new KeyValuePair<string, object?>("target", error.Target));
     }
 
     /// <summary>Counts an alert once per channel it names.</summary>

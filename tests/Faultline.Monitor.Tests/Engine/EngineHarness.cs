@@ -25,6 +25,7 @@ internal sealed class ScriptedProbe(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, Outcome> _outcomes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IReadOnlyList<(string Name, Outcome Outcome)>> _components = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Exception> _throws = new(StringComparer.Ordinal);
     private int _inFlight;
     private int _maxInFlight;
 
@@ -40,11 +41,21 @@ internal sealed class ScriptedProbe(TimeProvider time)
     /// <summary>The target is a remote one: its result is followed by these inside components.</summary>
     public void SetComponents(string target, params (string Name, Outcome Outcome)[] components) => _components[target] = components;
 
+    /// <summary>The probe of <paramref name="target"/> throws <paramref name="exception"/> (the monitor fails, not the target) until <see cref="StopThrowing"/>.</summary>
+    public void Throw(string target, Exception exception) => _throws[target] = exception;
+
+    public void StopThrowing(string target) => _throws.TryRemove(target, out _);
+
     public int CallsFor(string target) => Calls.Count(c => c.Target == target);
 
     public async Task<IReadOnlyList<TargetResult>> ProbeAsync(FaultlineConfig config, TargetSpec target, CancellationToken cancellationToken)
     {
         Calls.Enqueue((target.Name, time.GetUtcNow()));
+        if (_throws.TryGetValue(target.Name, out var exception))
+        {
+            throw exception;
+        }
+
         var now = Interlocked.Increment(ref _inFlight);
         InterlockedMax(ref _maxInFlight, now);
         try
@@ -166,10 +177,12 @@ internal sealed class EngineHarness : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
 
-    public EngineHarness(FaultlineConfig config, IHistoryStore? store = null, ILoggerFactory? loggerFactory = null)
+    /// <param name="probe">The engine's probe function on the harness's clock; default: <see cref="Probe"/>.</param>
+    /// <param name="sink">What the engine reports to, given the recording sink; default: the recording sink itself.</param>
+    public EngineHarness(FaultlineConfig config, IHistoryStore? store = null, ILoggerFactory? loggerFactory = null, Func<TimeProvider, ProbeFunction>? probe = null, Func<RecordingSink, IMonitorSink>? sink = null)
     {
         Probe = new ScriptedProbe(Time);
-        Engine = new MonitorEngine(config, Probe.ProbeAsync, store, Sink, Time, loggerFactory);
+        Engine = new MonitorEngine(config, probe?.Invoke(Time) ?? Probe.ProbeAsync, store, sink?.Invoke(Sink) ?? Sink, Time, loggerFactory);
         _run = Engine.RunAsync(_stop.Token);
     }
 
@@ -226,7 +239,9 @@ internal sealed class EngineHarness : IAsyncDisposable
 
             if (watch.Elapsed > TimeSpan.FromSeconds(20))
             {
-                throw new TimeoutException("the engine did not become idle");
+                // A schedule neither sleeping nor working: a target's loop has stopped.
+                var states = string.Join(", ", (await Engine.SnapshotAsync()).Select(t => $"{t.Name}={t.State.Wire()}"));
+                throw new TimeoutException($"the engine did not become idle within 20 s (a target's schedule stopped?); states: {states}");
             }
 
             await Task.Delay(1);
