@@ -135,6 +135,7 @@ internal static class MonitorCommand
         var view = new ConsoleView(output, request);
         var sink = new CommandSink(view, monitorMetrics, dispatcher);
         var runner = new CheckRunner(ProbeSet.Create(), ProbeSet.Resolver, time, loggerFactory);
+        monitorMetrics.ObserveProbesInFlight(() => runner.InFlightProbes);
         var probe = MonitorProbes.FromRunner(runner);
         var engine = new MonitorEngine(config, probes is null ? probe : probes(probe), store, sink, time, loggerFactory);
         await using var engineLease = engine;

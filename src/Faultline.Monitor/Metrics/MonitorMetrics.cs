@@ -20,6 +20,8 @@ public sealed class MonitorMetrics : IDisposable
     private static readonly double[] LatencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
     private static readonly double[] LagBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+    private Func<int> inFlight = () => 0;
+
     private readonly ConcurrentDictionary<string, ProbeFacts> probes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StateFacts> states = new(StringComparer.Ordinal);
     private readonly Counter<long> probesTotal;
@@ -39,6 +41,7 @@ public sealed class MonitorMetrics : IDisposable
         Meter.CreateObservableGauge("faultline_cert_expiry_timestamp_seconds", ObserveCertificates, unit: "s", description: "Unix time when the earliest-expiring certificate the target presented expires");
         Meter.CreateObservableGauge("faultline_target_state", ObserveStates, unit: null, description: "1 for the target's current monitor state (pending, up, degraded, down, flapping, error), 0 for the others");
         Meter.CreateObservableGauge("faultline_incidents_open", ObserveIncidents, unit: null, description: "Incidents currently open");
+        Meter.CreateObservableGauge("faultline_probes_in_flight", () => inFlight(), unit: null, description: "Probes whose work has not ended yet, including any the runner stopped waiting for at their deadline; back to 0 between probes");
         probesTotal = Meter.CreateCounter<long>("faultline_probes_total", unit: null, description: "Probes run, by target, kind and status (pass, warn, fail)");
         failuresTotal = Meter.CreateCounter<long>("faultline_probe_failures_total", unit: null, description: "Failed probes by target, attributed layer, side and error kind");
         alertsTotal = Meter.CreateCounter<long>("faultline_alerts_total", unit: null, description: "Alerts raised, by channel and event (open, resolve, reminder)");
@@ -92,6 +95,13 @@ public sealed class MonitorMetrics : IDisposable
     }
 
     /// <summary>Counts one failed attempt to probe a target (the monitor's own failure, not the target's).</summary>
+    /// <summary>Where <c>faultline_probes_in_flight</c> reads its value (the runner's <c>InFlightProbes</c>).</summary>
+    public void ObserveProbesInFlight(Func<int> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        inFlight = source;
+    }
+
     public void RecordTargetError(TargetErrorEvent error)
     {
         ArgumentNullException.ThrowIfNull(error);
