@@ -54,6 +54,9 @@ public sealed partial class MonitorEngine : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly Channel<StoredResult> _writes = Channel.CreateUnbounded<StoredResult>(new UnboundedChannelOptions { SingleReader = true });
     private FaultlineConfig _config;
+
+    /// <summary>True when the config has a remote target: only then can a target be served by a service whose inside view it waits on.</summary>
+    private bool _anyService;
     private SemaphoreSlim _gate;
     private CancellationToken _running;
     private bool _started;
@@ -72,6 +75,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(time);
         Validate(config);
         _config = config;
+        _anyService = HasService(config);
         _probe = probe;
         _store = store;
         _sink = sink;
@@ -172,6 +176,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
             }
 
             Volatile.Write(ref _config, config);
+            _anyService = HasService(config);
             foreach (var name in old.Keys.Where(n => !next.ContainsKey(n)).ToList())
             {
                 await RemoveTargetAsync(name, now, cancellationToken).ConfigureAwait(false);
@@ -792,6 +797,8 @@ public sealed partial class MonitorEngine : IAsyncDisposable
     private CausalAnalysis LatestCausality() => Causality.Analyze(LatestResults());
 
     /// <summary>True while a dependency has no result taken after this run of failures began, and its next one is still due within its interval.</summary>
+    private static bool HasService(FaultlineConfig config) => config.Targets.Any(t => string.Equals(t.Kind, TargetKinds.Remote, StringComparison.Ordinal));
+
     private bool WaitForDependency(TargetTracker tracker, DateTimeOffset at)
     {
         if (tracker.FailingSince is not { } since)
@@ -799,7 +806,8 @@ public sealed partial class MonitorEngine : IAsyncDisposable
             return false;
         }
 
-        var service = tracker.Last is { } last ? Causality.ServiceOf(last with { Name = tracker.Name }, LatestResults()) : null;
+        // Inferring the service looks at every latest result: only worth it when the config has a service at all.
+        var service = _anyService && tracker.Last is { } last ? Causality.ServiceOf(last with { Name = tracker.Name }, LatestResults()) : null;
         foreach (var name in service is null ? tracker.Dependencies : [.. tracker.Dependencies, service])
         {
             if (!_trackers.TryGetValue(name, out var dependency))
