@@ -53,8 +53,6 @@ internal sealed class UnixSocketPreflight
     /// <summary>True once the socket accepted a connection.</summary>
     public bool Connected { get; private set; }
 
-    private bool IsCloudSql => Directory.StartsWith(CloudSqlRoot, StringComparison.Ordinal);
-
     /// <summary>
     /// Checks the path and connects. Returns null when the socket accepted a connection (closed again), else the typed
     /// error. The deadline (<paramref name="cancellationToken"/> firing without <see cref="ProbeContext.IsCallerCancellation"/>)
@@ -98,22 +96,29 @@ internal sealed class UnixSocketPreflight
     }
 
     /// <summary>The typed error for a failure to connect to the socket (here, or later when Npgsql connects).</summary>
-    public ProbeError FromSocket(SocketException exception)
+    public ProbeError FromSocket(SocketException exception) => FromSocket(exception, SocketPath);
+
+    /// <summary>
+    /// The typed error for a failure to connect to the unix socket <paramref name="socketPath"/> (<c>DIR/.s.PGSQL.PORT</c>):
+    /// refused → connection-refused, absent → socket-missing, not permitted → config-invalid.
+    /// </summary>
+    public static ProbeError FromSocket(SocketException exception, string socketPath)
     {
         ArgumentNullException.ThrowIfNull(exception);
+        ArgumentNullException.ThrowIfNull(socketPath);
         return exception.SocketErrorCode switch
         {
-            SocketError.ConnectionRefused => new ProbeError(ErrorKind.ConnectionRefused, $"nothing listening on {Endpoint} (connection refused): the socket file is there, but no server or proxy accepts on it (one that stopped left it behind)")
+            SocketError.ConnectionRefused => new ProbeError(ErrorKind.ConnectionRefused, $"nothing listening on unix:{socketPath} (connection refused): the socket file is there, but no server or proxy accepts on it (one that stopped left it behind)")
             {
                 Phase = "connect",
                 Code = nameof(SocketError.ConnectionRefused),
                 Exception = exception,
             },
 
-            // ENOENT: the socket went away between the check and the connect.
-            SocketError.AddressNotAvailable => Missing($"{SocketPath} does not exist") with { Exception = exception },
-            SocketError.AccessDenied => Denied(SocketPath) with { Exception = exception },
-            _ => NetworkPreflight.FromSocket(exception, Endpoint),
+            // ENOENT: no socket file (here: it went away between the check and the connect).
+            SocketError.AddressNotAvailable => Missing(socketPath, $"{socketPath} does not exist") with { Exception = exception },
+            SocketError.AccessDenied => Denied(socketPath) with { Exception = exception },
+            _ => NetworkPreflight.FromSocket(exception, "unix:" + socketPath),
         };
     }
 
@@ -122,7 +127,7 @@ internal sealed class UnixSocketPreflight
         switch (UnixFileTypes.Of(Directory))
         {
             case UnixFileType.Missing:
-                return Missing($"{Directory} does not exist{Siblings()}");
+                return Missing(SocketPath, $"{Directory} does not exist{Siblings()}");
             case UnixFileType.AccessDenied:
                 return Denied(Directory);
             case UnixFileType.Socket:
@@ -135,21 +140,21 @@ internal sealed class UnixSocketPreflight
 
         return UnixFileTypes.Of(SocketPath) switch
         {
-            UnixFileType.Missing => Missing($"{Directory} exists but holds no {Path.GetFileName(SocketPath)}{OtherPorts()}"),
+            UnixFileType.Missing => Missing(SocketPath, $"{Directory} exists but holds no {Path.GetFileName(SocketPath)}{OtherPorts()}"),
             UnixFileType.AccessDenied => Denied(SocketPath),
-            UnixFileType.RegularFile => Missing($"{SocketPath} is a regular file, not a socket: nothing can listen there", NotASocket),
-            UnixFileType.Directory => Missing($"{SocketPath} is a directory, not a socket: nothing can listen there", NotASocket),
-            UnixFileType.Other => Missing($"{SocketPath} is not a socket (a device or a pipe): nothing can listen there", NotASocket),
+            UnixFileType.RegularFile => Missing(SocketPath, $"{SocketPath} is a regular file, not a socket: nothing can listen there", NotASocket),
+            UnixFileType.Directory => Missing(SocketPath, $"{SocketPath} is a directory, not a socket: nothing can listen there", NotASocket),
+            UnixFileType.Other => Missing(SocketPath, $"{SocketPath} is not a socket (a device or a pipe): nothing can listen there", NotASocket),
             _ => null,
         };
     }
 
-    /// <summary>socket-missing, worded for Cloud SQL when the directory is under /cloudsql/.</summary>
-    private ProbeError Missing(string detail, string code = "ENOENT")
+    /// <summary>socket-missing, worded for Cloud SQL when the socket is under /cloudsql/.</summary>
+    private static ProbeError Missing(string socketPath, string detail, string code = "ENOENT")
     {
-        var message = IsCloudSql
-            ? $"no Cloud SQL proxy socket at {SocketPath}: is the instance attached to the service? ({detail})"
-            : $"no PostgreSQL socket at {SocketPath}: is the server (or its proxy) running and creating its socket in {Directory}? ({detail})";
+        var message = socketPath.StartsWith(CloudSqlRoot, StringComparison.Ordinal)
+            ? $"no Cloud SQL proxy socket at {socketPath}: is the instance attached to the service? ({detail})"
+            : $"no PostgreSQL socket at {socketPath}: is the server (or its proxy) running and creating its socket in {Parent(socketPath)}? ({detail})";
         return new ProbeError(ErrorKind.SocketMissing, message) { Phase = "connect", Code = code };
     }
 
