@@ -1,8 +1,8 @@
 using Faultline.AspNetCore;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Faultline.Probes.Postgres;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Npgsql;
 
 namespace GoldenPath;
