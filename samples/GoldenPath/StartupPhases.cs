@@ -1,8 +1,8 @@
 using Faultline.AspNetCore;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Faultline.Probes.Postgres;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Npgsql;
 
 namespace GoldenPath;
@@ -121,7 +121,8 @@ internal static partial class StartupPhases
         catch (NpgsqlException ex)
         {
             var connection = new NpgsqlConnectionStringBuilder(settings.PostgresConnectionString);
-            var endpoint = $"{connection.Host}:{connection.Port}";
+            // host:port, or unix:/cloudsql/PROJECT:REGION:INSTANCE/.s.PGSQL.5432 for a socket (an absent one is then socket-missing).
+            var endpoint = PostgresConnectionStrings.Endpoint(connection);
             var error = ex is PostgresException server
                 ? PostgresErrors.FromServer(server, endpoint, "connect", connection.Username, connection.Database)
                 : PostgresErrors.Describe(ex, endpoint, "connect", connection.Username, connection.Database);

@@ -28,8 +28,17 @@ internal sealed record PostgresSettings
     /// <summary><c>sslrootcert</c> / <c>Root Certificate</c>: a CA file to trust, used when <c>tls.caFile</c> is not set.</summary>
     public string? RootCertificateFile { get; init; }
 
-    /// <summary><c>host:port/database</c>, no credentials.</summary>
-    public string Display => $"{Net.NetworkPreflight.FormatEndpoint(Host, Port)}/{Database}";
+    /// <summary>
+    /// The unix socket directory when the host is a path (<c>Host=/cloudsql/PROJECT:REGION:INSTANCE</c>, or a URL's
+    /// <c>?host=/...</c>); null for TCP. <see cref="Host"/> is the same directory then.
+    /// </summary>
+    public string? SocketDirectory { get; init; }
+
+    /// <summary>The socket file, <c>DIR/.s.PGSQL.PORT</c>; null for TCP.</summary>
+    public string? SocketPath => SocketDirectory is { } directory ? PostgresConnectionString.SocketPath(directory, Port) : null;
+
+    /// <summary><c>host:port/database</c>, or <c>unix:DIR/.s.PGSQL.PORT (db database)</c> for a socket; no credentials.</summary>
+    public string Display => PostgresConnectionString.Describe(Host, Port, Database, SocketDirectory is not null);
 }
 
 /// <summary>
@@ -50,6 +59,21 @@ internal static partial class PostgresConnectionString
         ["verify-ca"] = SslMode.VerifyCA,
         ["verify-full"] = SslMode.VerifyFull,
     };
+
+    /// <summary>The socket file PostgreSQL (and the Cloud SQL proxy) creates in a socket directory: <c>DIR/.s.PGSQL.PORT</c>.</summary>
+    public static string SocketPath(string directory, int port) =>
+        Path.Join(directory, string.Create(System.Globalization.CultureInfo.InvariantCulture, $".s.PGSQL.{port}"));
+
+    /// <summary>True when a host names a unix socket directory (an absolute path), as Npgsql and libpq read it.</summary>
+    public static bool IsSocketDirectory(string host) => host.StartsWith('/');
+
+    /// <summary><c>unix:DIR/.s.PGSQL.PORT</c> for a socket directory, else <c>host:port</c> (IPv6 literals in brackets).</summary>
+    public static string Endpoint(string host, int port, bool socket) =>
+        socket ? "unix:" + SocketPath(host, port) : NetworkPreflight.FormatEndpoint(host, port);
+
+    /// <summary><c>host:port/database</c>, or <c>unix:DIR/.s.PGSQL.PORT (db database)</c>: a target named without credentials.</summary>
+    public static string Describe(string host, int port, string database, bool socket) =>
+        socket ? $"{Endpoint(host, port, socket)} (db {database})" : $"{Endpoint(host, port, socket)}/{database}";
 
     /// <summary>URL query parameters (libpq names) the probe understands; others are an error, not silently dropped.</summary>
     private static readonly HashSet<string> IgnoredUrlParameters = new(StringComparer.OrdinalIgnoreCase)
@@ -99,23 +123,29 @@ internal static partial class PostgresConnectionString
     {
         settings = null!;
 
-        if (!ConnectionUrl.TryParse(text, DefaultPort, redactor, out var url))
+        // libpq's socket spellings have no host System.Uri accepts: none at all (postgres://user:pw@/db?host=/cloudsql/p:r:i)
+        // or a percent-encoded path (postgresql://%2Fvar%2Frun%2Fpostgresql/db). The authority gets a stand-in host to parse
+        // the rest; the socket directory comes from the authority or from ?host=.
+        var (parseable, hostless, authoritySocket) = StandInHost(text);
+        if (!ConnectionUrl.TryParse(parseable, DefaultPort, redactor, out var url))
         {
-            return "expected postgres://user:password@host:port/database?sslmode=... (escape special characters in the password with %XX)";
+            return "expected postgres://user:password@host:port/database?sslmode=... or, for a unix socket, postgres://user:password@/database?host=/socket/directory (escape special characters in the password with %XX)";
         }
 
         var (host, port, user, password) = (url.Host, url.Port, url.User, url.Password);
+        string? socketDirectory = authoritySocket;
+        if (authoritySocket is not null)
+        {
+            host = authoritySocket;
+        }
+
         var database = url.Path.Length > 0 ? url.Path : null;
         if (database is not null && database.Contains('/', StringComparison.Ordinal))
         {
             return $"the path names one database, got '/{url.Path}'";
         }
 
-        var builder = new NpgsqlConnectionStringBuilder
-        {
-            Host = host,
-            Port = port,
-        };
+        var builder = new NpgsqlConnectionStringBuilder();
         if (user is { Length: > 0 })
         {
             builder.Username = user;
@@ -140,6 +170,23 @@ internal static partial class PostgresConnectionString
             var value = kv.Length > 1 ? Uri.UnescapeDataString(kv[1].Replace('+', ' ')) : string.Empty;
             switch (key.ToLowerInvariant())
             {
+                case "host":
+                    if (HostProblem(value) is { } hostProblem)
+                    {
+                        return hostProblem;
+                    }
+
+                    host = value;
+                    hostless = false;
+                    socketDirectory = IsSocketDirectory(value) ? value : null;
+                    break;
+                case "port":
+                    if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+                    {
+                        return $"port '{value}' is not a port number (1-65535)";
+                    }
+
+                    break;
                 case "sslmode":
                     sslModeName = value;
                     break;
@@ -165,11 +212,16 @@ internal static partial class PostgresConnectionString
                 default:
                     if (!IgnoredUrlParameters.Contains(key))
                     {
-                        return $"unknown URL parameter '{key}' (known: sslmode, sslrootcert, application_name, options, user, password, dbname, connect_timeout)";
+                        return $"unknown URL parameter '{key}' (known: host, port, sslmode, sslrootcert, application_name, options, user, password, dbname, connect_timeout)";
                     }
 
                     break;
             }
+        }
+
+        if (hostless)
+        {
+            return "the URL names no host: write postgres://user:password@host:port/database, or for a unix socket postgres://user:password@/database?host=/cloudsql/PROJECT:REGION:INSTANCE";
         }
 
         if (!SslModes.TryGetValue(sslModeName, out var sslMode))
@@ -177,6 +229,13 @@ internal static partial class PostgresConnectionString
             return $"sslmode '{sslModeName}' is not one of disable, allow, prefer, require, verify-ca, verify-full";
         }
 
+        if (socketDirectory is not null && SocketSslProblem(socketDirectory, sslModeName.ToLowerInvariant(), sslMode) is { } sslProblem)
+        {
+            return sslProblem;
+        }
+
+        builder.Host = host;
+        builder.Port = port;
         builder.SslMode = sslMode;
         settings = new PostgresSettings
         {
@@ -188,9 +247,67 @@ internal static partial class PostgresConnectionString
             SslModeName = sslModeName.ToLowerInvariant(),
             SslMode = sslMode,
             RootCertificateFile = rootCert,
+            SocketDirectory = socketDirectory,
         };
         return null;
     }
+
+    /// <summary>
+    /// The URL with a parseable authority: an empty host (<c>@/db</c>, <c>:///db</c>, <c>@:5433/db</c>) or a
+    /// percent-encoded socket directory (<c>%2Fcloudsql%2F...</c>) becomes <c>localhost</c>, the port kept.
+    /// </summary>
+    private static (string Text, bool Hostless, string? Socket) StandInHost(string text)
+    {
+        var authority = text.IndexOf("://", StringComparison.Ordinal) + 3;
+        var userInfo = UserInfoPattern().Match(text);
+        var hostStart = userInfo.Success ? userInfo.Length : authority;
+        var hostEnd = text.IndexOfAny(['/', '?'], hostStart);
+        if (hostEnd < 0)
+        {
+            hostEnd = text.Length;
+        }
+
+        var hostPort = text[hostStart..hostEnd];
+        var colon = hostPort.StartsWith('[') ? -1 : hostPort.IndexOf(':', StringComparison.Ordinal);
+        var hostPart = colon >= 0 ? hostPort[..colon] : hostPort;
+        var portPart = colon >= 0 ? hostPort[colon..] : string.Empty;
+        if (hostPart.Length == 0)
+        {
+            return (text[..hostStart] + "localhost" + portPart + text[hostEnd..], true, null);
+        }
+
+        if (hostPart.StartsWith("%2F", StringComparison.OrdinalIgnoreCase))
+        {
+            return (text[..hostStart] + "localhost" + portPart + text[hostEnd..], false, ConnectionUrl.Unescape(hostPart));
+        }
+
+        return (text, false, null);
+    }
+
+    /// <summary>What is wrong with a host value beyond what Npgsql checks: several servers, an abstract socket.</summary>
+    private static string? HostProblem(string host)
+    {
+        if (host.Contains(',', StringComparison.Ordinal))
+        {
+            return $"Host names several servers ({host}); probe each as its own target";
+        }
+
+        if (host.StartsWith('@'))
+        {
+            return $"Host {host} is an abstract unix socket, which the probe cannot check; give the socket directory (e.g. /cloudsql/PROJECT:REGION:INSTANCE) or a host name";
+        }
+
+        return host.Length == 0 ? "Host is missing" : null;
+    }
+
+    /// <summary>
+    /// PostgreSQL never encrypts a unix socket connection (it answers N to Npgsql's SSLRequest), so a mode that
+    /// requires TLS fails there every time: say so now rather than as a TLS failure of the server.
+    /// </summary>
+    private static string? SocketSslProblem(string directory, string sslModeName, SslMode sslMode) =>
+        sslMode is SslMode.Require or SslMode.VerifyCA or SslMode.VerifyFull
+            ? $"sslmode {sslModeName} cannot be met over the unix socket in {directory}: PostgreSQL does not encrypt socket connections (a Cloud SQL proxy encrypts the path to the instance itself); use sslmode disable or prefer"
+            : null;
 
     private static string? FromKeyValue(string text, SecretRedactor redactor, out PostgresSettings settings)
     {
@@ -221,14 +338,9 @@ internal static partial class PostgresConnectionString
             return "Host is missing";
         }
 
-        if (builder.Host.Contains(',', StringComparison.Ordinal))
+        if (HostProblem(builder.Host) is { } hostProblem)
         {
-            return $"Host names several servers ({builder.Host}); probe each as its own target";
-        }
-
-        if (builder.Host.StartsWith('/') || builder.Host.StartsWith('@'))
-        {
-            return $"Host {builder.Host} is a unix socket; the probe checks the network path, give a host name or IP address";
+            return hostProblem;
         }
 
         var rootCert = builder.RootCertificate;
@@ -239,7 +351,13 @@ internal static partial class PostgresConnectionString
             SslMode.VerifyFull => "verify-full",
             var other => other.ToString().ToLowerInvariant(),
         };
-        var host = builder.Host.Trim('[', ']');
+        var socketDirectory = IsSocketDirectory(builder.Host) ? builder.Host : null;
+        if (socketDirectory is not null && SocketSslProblem(socketDirectory, sslModeName, builder.SslMode) is { } sslProblem)
+        {
+            return sslProblem;
+        }
+
+        var host = socketDirectory ?? builder.Host.Trim('[', ']');
         settings = new PostgresSettings
         {
             Builder = builder,
@@ -250,9 +368,14 @@ internal static partial class PostgresConnectionString
             SslModeName = sslModeName,
             SslMode = builder.SslMode,
             RootCertificateFile = rootCert,
+            SocketDirectory = socketDirectory,
         };
         return null;
     }
+
+    /// <summary>The user information of a URL as <see cref="ConnectionUrl"/> reads it: up to the first <c>@</c>.</summary>
+    [GeneratedRegex(@"^[a-z]+://[^:@/]*(:[^@]*)?@", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex UserInfoPattern();
 
     [GeneratedRegex(@"(?:^|;)\s*(?:password|pwd)\s*=\s*(?<value>'[^']*'|""[^""]*""|[^;]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex PasswordPairPattern();

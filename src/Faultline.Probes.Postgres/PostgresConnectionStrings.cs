@@ -5,9 +5,11 @@ using Npgsql;
 namespace Faultline.Probes.Postgres;
 
 /// <summary>
-/// The postgres probe's connection-string reading for code that connects outside a probe (the history store):
-/// a <c>postgres://</c> / <c>postgresql://</c> URL or an Npgsql key=value string, read the same way, with the
-/// password handed to the redactor before anything can go wrong.
+/// The postgres probe's connection-string reading for code that connects outside a probe (the history store, a
+/// service's own data source): a <c>postgres://</c> / <c>postgresql://</c> URL or an Npgsql key=value string, read
+/// the same way, with the password handed to the redactor before anything can go wrong. A unix socket directory
+/// (<c>Host=/cloudsql/PROJECT:REGION:INSTANCE</c>, <c>postgres://user:pw@/db?host=/cloudsql/...</c>) comes out as
+/// an Npgsql <c>Host</c> that is that directory.
 /// </summary>
 public static class PostgresConnectionStrings
 {
@@ -31,5 +33,27 @@ public static class PostgresConnectionStrings
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Where <paramref name="builder"/> connects, without credentials: <c>host:port</c>, or <c>unix:DIR/.s.PGSQL.PORT</c>
+    /// when its host is a unix socket directory (Cloud SQL's <c>/cloudsql/PROJECT:REGION:INSTANCE</c>).
+    /// </summary>
+    public static string Endpoint(NpgsqlConnectionStringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var host = builder.Host ?? string.Empty;
+        var socket = PostgresConnectionString.IsSocketDirectory(host);
+        return PostgresConnectionString.Endpoint(socket ? host : host.Trim('[', ']'), builder.Port, socket);
+    }
+
+    /// <summary><c>host:port/database</c>, or <c>unix:DIR/.s.PGSQL.PORT (db database)</c>: how the probe names the same target.</summary>
+    public static string Describe(NpgsqlConnectionStringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var host = builder.Host ?? string.Empty;
+        var socket = PostgresConnectionString.IsSocketDirectory(host);
+        var database = builder.Database ?? builder.Username ?? "postgres";
+        return PostgresConnectionString.Describe(socket ? host : host.Trim('[', ']'), builder.Port, database, socket);
     }
 }

@@ -13,11 +13,17 @@ namespace Faultline.Probes.Postgres;
 /// </summary>
 public static class PostgresErrors
 {
+    private const string UnixPrefix = "unix:";
+
     /// <summary>
     /// The typed error for <paramref name="exception"/> (or an exception in its inner chain) met while
     /// talking to PostgreSQL at <paramref name="endpoint"/>; null when nothing in the chain comes from
     /// Npgsql, a socket or a timeout.
     /// </summary>
+    /// <param name="endpoint">
+    /// <c>host:port</c>, or <c>unix:DIR/.s.PGSQL.PORT</c> for a unix socket (see <see cref="PostgresConnectionStrings.Endpoint"/>):
+    /// then an absent socket is socket-missing and a refused one connection-refused, as the probe reports them.
+    /// </param>
     /// <param name="phase">Where it happened: <c>auth</c> (opening a session) or <c>query</c>.</param>
     public static ProbeError? Describe(Exception exception, string endpoint, string phase = "auth", string? user = null, string? database = null)
     {
@@ -34,7 +40,10 @@ public static class PostgresErrors
 
         if (ExceptionChain.Find<SocketException>(exception) is { } socket)
         {
-            return NetworkPreflight.FromSocket(socket, endpoint) with { Phase = phase == "query" ? "query" : "connect", Exception = exception };
+            var error = endpoint.StartsWith(UnixPrefix, StringComparison.Ordinal)
+                ? UnixSocketPreflight.FromSocket(socket, endpoint[UnixPrefix.Length..])
+                : NetworkPreflight.FromSocket(socket, endpoint);
+            return error with { Phase = phase == "query" ? "query" : "connect", Exception = exception };
         }
 
         if (ExceptionChain.Find<TimeoutException>(exception) is not null)

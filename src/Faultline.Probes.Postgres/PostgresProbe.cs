@@ -12,9 +12,10 @@ using Npgsql;
 namespace Faultline.Probes.Postgres;
 
 /// <summary>
-/// Probes one PostgreSQL server layer by layer: DNS and TCP itself (typed network failures), then
-/// an unpooled Npgsql connection to the address that answered (TLS validated by Faultline against
-/// the host name), the probe query, and the server's connection headroom.
+/// Probes one PostgreSQL server layer by layer: DNS and TCP itself (typed network failures) — or, for a
+/// unix socket directory (Cloud SQL's <c>/cloudsql/PROJECT:REGION:INSTANCE</c>), the socket file and a
+/// connection to it — then an unpooled Npgsql connection to the address that answered (TLS validated by
+/// Faultline against the host name), the probe query, and the server's connection headroom.
 /// </summary>
 internal sealed class PostgresProbe : IProbe
 {
@@ -59,6 +60,7 @@ internal sealed class PostgresRun
 
     private PostgresSettings? _settings;
     private NetworkPreflight? _preflight;
+    private UnixSocketPreflight? _socket;
     private TlsValidationRecorder? _recorder;
     private bool _verify;
     private bool _verifyName;
@@ -80,7 +82,7 @@ internal sealed class PostgresRun
         _started = context.StartTimestamp();
     }
 
-    private string Endpoint => _preflight?.Endpoint ?? "postgres";
+    private string Endpoint => _socket?.Endpoint ?? _preflight?.Endpoint ?? "postgres";
 
     public async Task<Observation> ExecuteAsync(CancellationToken cancellationToken)
     {
@@ -90,8 +92,18 @@ internal sealed class PostgresRun
         }
 
         _settings = settings;
-        _preflight = new NetworkPreflight(settings.Host, settings.Port, _context);
-        var networkError = await _preflight.RunAsync(cancellationToken).ConfigureAwait(false);
+        ProbeError? networkError;
+        if (settings.SocketDirectory is { } directory)
+        {
+            _socket = new UnixSocketPreflight(directory, settings.Port, _context);
+            networkError = await _socket.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _preflight = new NetworkPreflight(settings.Host, settings.Port, _context);
+            networkError = await _preflight.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (networkError is not null)
         {
             return Finish(networkError);
@@ -139,8 +151,8 @@ internal sealed class PostgresRun
         var seconds = (int)Math.Clamp(Math.Ceiling(remaining.TotalSeconds), 1, 1024);
         var builder = new NpgsqlConnectionStringBuilder(settings.Builder.ConnectionString)
         {
-            // The address that answered the TCP preflight; the host name stays the TLS identity.
-            Host = _preflight!.Address!.ToString(),
+            // The address that answered the TCP preflight (the host name stays the TLS identity), or the socket directory.
+            Host = _socket is not null ? settings.Host : _preflight!.Address!.ToString(),
             Port = settings.Port,
             Pooling = false,
             Multiplexing = false,
@@ -156,7 +168,10 @@ internal sealed class PostgresRun
         };
 
         var dataSourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString);
-        if (settings.SslMode != SslMode.Disable)
+
+        // Over a socket the mode is disable, allow or prefer (the parser refuses the others): PostgreSQL answers N to
+        // the SSLRequest, so there is no certificate to check.
+        if (settings.SslMode != SslMode.Disable && _socket is null)
         {
             var spec = _target.Tls ?? new TlsSpec();
             var caFile = spec.CaFile ?? settings.RootCertificateFile;
@@ -291,7 +306,10 @@ internal sealed class PostgresRun
 
         if (ExceptionChain.Find<SocketException>(ex) is { } socket)
         {
-            return NetworkPreflight.FromSocket(socket, _preflight?.Describe(_preflight.Address) ?? Endpoint) with { Phase = "auth", Exception = ex };
+            var error = _socket is not null
+                ? _socket.FromSocket(socket)
+                : NetworkPreflight.FromSocket(socket, _preflight?.Describe(_preflight.Address) ?? Endpoint);
+            return error with { Phase = "auth", Exception = ex };
         }
 
         if (ex.Message.Contains("No SSL enabled connection", StringComparison.Ordinal))
@@ -427,12 +445,12 @@ internal sealed class PostgresRun
         return new Observation
         {
             Target = target ?? _settings!.Display,
-            Connected = _preflight?.Connected ?? false,
+            Connected = _socket?.Connected ?? _preflight?.Connected ?? false,
             Elapsed = _time.GetElapsedTime(_started),
             Phases = new PhaseTimings
             {
                 DnsMs = _preflight?.DnsMs,
-                ConnectMs = _preflight?.ConnectMs,
+                ConnectMs = _socket?.ConnectMs ?? _preflight?.ConnectMs,
                 TlsMs = _tlsMs,
                 FirstByteMs = _firstByteMs,
                 TransferMs = _transferMs,

@@ -18,7 +18,8 @@ public static class HistoryStores
     /// <summary>
     /// Opens <paramref name="spec"/>: <c>sqlite:PATH</c> (relative to the current directory) or
     /// <c>postgres:CONNSTRING</c> (a <c>postgres://user:password@host:port/db?sslmode=...</c> URL or an
-    /// Npgsql <c>Host=...;Username=...;Password=...;Database=...</c> string). Nothing is opened on disk or on
+    /// Npgsql <c>Host=...;Username=...;Password=...;Database=...</c> string; the host may be a unix socket directory,
+    /// <c>Host=/cloudsql/PROJECT:REGION:INSTANCE</c> or <c>postgres://user:password@/db?host=/dir</c>). Nothing is opened on disk or on
     /// the network yet: the first call (or <see cref="IHistoryStore.MigrateAsync"/>) connects and creates or
     /// upgrades the schema. Throws <see cref="HistoryStoreException"/> for a spec it cannot use; the message
     /// never carries the password.
@@ -110,8 +111,7 @@ internal static class PostgresSpec
             builder.ApplicationName = "faultline";
         }
 
-        var database = builder.Database ?? builder.Username ?? "postgres";
-        var host = builder.Host!.Contains(':', StringComparison.Ordinal) ? $"[{builder.Host.Trim('[', ']')}]" : builder.Host;
-        return (builder, $"postgres:{host}:{builder.Port}/{database}");
+        // host:port/db, or unix:DIR/.s.PGSQL.PORT (db name) for a socket directory such as /cloudsql/PROJECT:REGION:INSTANCE.
+        return (builder, "postgres:" + PostgresConnectionStrings.Describe(builder));
     }
 }

@@ -39,6 +39,21 @@ public sealed class PostgresErrorsTests(LocalServices services)
     }
 
     [Fact]
+    public async Task Describe_AbsentCloudSqlSocket_SocketMissingNamingThePath()
+    {
+        const string Instance = "/cloudsql/faultline-test:europe-west1:not-attached";
+        var builder = new NpgsqlConnectionStringBuilder($"Host={Instance};Username=u;Password=p;Pooling=false;Timeout=5");
+        var exception = await OpenAsync(builder.ConnectionString);
+
+        var error = PostgresErrors.Describe(exception, PostgresConnectionStrings.Endpoint(builder));
+
+        Assert.NotNull(error);
+        Assert.Equal(ErrorKind.SocketMissing, error.Kind);
+        Assert.Equal("connect", error.Phase);
+        Assert.StartsWith($"no Cloud SQL proxy socket at {Instance}/.s.PGSQL.5432: is the instance attached to the service?", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Describe_UndefinedTableInQuery_DatabaseSqlError()
     {
         var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(services.AppConnectionString) { Pooling = false }.ConnectionString);

@@ -84,6 +84,27 @@ public sealed class HistoryStoreTests(LocalServices services) : IAsyncLifetime
         Assert.Empty(await store.ResultsAsync("nobody", Origin, Origin.AddHours(3)));
     }
 
+    [Fact]
+    public async Task Open_PostgresOnItsUnixSocket_MigratesWritesAndReads()
+    {
+        var spec = await _factory.NewSocketSpecAsync();
+        await using var store = HistoryStores.Open(spec, _time);
+        var written = Result("db", Origin.AddSeconds(1), ResultStatus.Fail, 3, Layer.Network, Side.Infrastructure, "socket-missing", "no Cloud SQL proxy socket at /cloudsql/p:r:i/.s.PGSQL.5432: is the instance attached to the service?");
+
+        await store.MigrateAsync();
+        await store.WriteResultsAsync([written]);
+
+        Assert.Equal($"postgres:unix:{services.PgSocketDirectory}/.s.PGSQL.{services.PgPort} (db {StoreFactory.DatabaseOf(spec)})", store.Description);
+        Assert.DoesNotContain(services.PgAdminPassword, store.Description, StringComparison.Ordinal);
+        Assert.Equal([written], await store.ResultsAsync("db", Origin, Origin.AddHours(1)));
+        Assert.Equal((long)Schema.Latest, Convert.ToInt64(await StoreFactory.ScalarAsync(spec, "SELECT MAX(version) FROM schema_version"), System.Globalization.CultureInfo.InvariantCulture));
+
+        // The store's pooled session is there, and it came over the socket: PostgreSQL sees no client address.
+        const string Sessions = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'faultline' AND client_addr IS {0} NULL";
+        Assert.True(Convert.ToInt64(await StoreFactory.ScalarAsync(spec, string.Format(System.Globalization.CultureInfo.InvariantCulture, Sessions, string.Empty)), System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        Assert.Equal(0L, Convert.ToInt64(await StoreFactory.ScalarAsync(spec, string.Format(System.Globalization.CultureInfo.InvariantCulture, Sessions, "NOT")), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     [Theory]
     [MemberData(nameof(Backends))]
     public async Task OpenIncidentAsync_WhileOneIsOpen_ReturnsTheOpenOneUntilResolved(string backend)

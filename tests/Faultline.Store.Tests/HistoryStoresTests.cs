@@ -21,6 +21,8 @@ public sealed class HistoryStoresTests
     [InlineData("postgres:Host=db;Username=app;Password=" + Password + ";Nonsense=1")]
     [InlineData("postgres:Username=app;Password=" + Password + ";Database=app")]
     [InlineData("postgres:Host=a,b;Username=app;Password=" + Password)]
+    [InlineData("postgres:postgres://app:" + Password + "@/history")]
+    [InlineData("postgres:Host=/cloudsql/p:r:i;Username=app;Password=" + Password + ";SSL Mode=VerifyFull")]
     public void Open_SpecItCannotUse_ThrowsSayingHowToFixWithoutThePassword(string spec)
     {
         var error = Assert.Throws<HistoryStoreException>(() => HistoryStores.Open(spec, _time));
@@ -43,7 +45,9 @@ public sealed class HistoryStoresTests
     [InlineData("postgresql://app:" + Password + "@db.internal/history", "postgres:db.internal:5432/history")]
     [InlineData("postgres:Host=10.0.0.5;Port=5433;Username=app;Password=" + Password + ";Database=history", "postgres:10.0.0.5:5433/history")]
     [InlineData("postgres:Host=10.0.0.5;Username=app;Password=" + Password, "postgres:10.0.0.5:5432/app")]
-    public async Task Open_PostgresSpec_DescribesHostPortAndDatabaseOnly(string spec, string description)
+    [InlineData("postgres:Host=/cloudsql/proj:europe-west1:main;Username=app;Password=" + Password + ";Database=history", "postgres:unix:/cloudsql/proj:europe-west1:main/.s.PGSQL.5432 (db history)")]
+    [InlineData("postgres://app:" + Password + "@/history?host=/cloudsql/proj:europe-west1:main&port=6432", "postgres:unix:/cloudsql/proj:europe-west1:main/.s.PGSQL.6432 (db history)")]
+    public async Task Open_PostgresSpec_DescribesHostPortOrSocketAndDatabaseOnly(string spec, string description)
     {
         await using var store = HistoryStores.Open(spec, _time);
 

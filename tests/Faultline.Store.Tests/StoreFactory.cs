@@ -28,6 +28,15 @@ public sealed class StoreFactory(LocalServices services) : IAsyncDisposable
         return "postgres:" + ConnectionString(database);
     }
 
+    /// <summary>A spec for a new, empty PostgreSQL store reached over the server's unix socket directory.</summary>
+    public async Task<string> NewSocketSpecAsync()
+    {
+        var database = $"faultline_store_{Guid.NewGuid():N}";
+        await AdminAsync($"CREATE DATABASE {database}");
+        _databases.Add(database);
+        return $"postgres:Host={services.PgSocketDirectory};Port={services.PgPort};Username=postgres;Password={services.PgAdminPassword};Database={database}";
+    }
+
     public string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={services.PgPort};Username=postgres;Password={services.PgAdminPassword};Database={database};SSL Mode=Disable";
 

@@ -47,6 +47,12 @@ public sealed class LocalServices : IAsyncLifetime
 
     public int PgPort => int.Parse(Value("FAULTLINE_PG_PORT"), System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The directory of PostgreSQL's unix socket (<c>.s.PGSQL.PORT</c>; mode 0700, owned by the cluster's user, so only
+    /// that user or root reaches it). Trusted there: any role connects without a password.
+    /// </summary>
+    public string PgSocketDirectory => Value("FAULTLINE_PG_SOCKET_DIR");
+
     public int RedisPort => int.Parse(Value("FAULTLINE_REDIS_PORT"), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The same Redis over TLS (certificate from the private CA, for localhost and 127.0.0.1).</summary>

@@ -35,11 +35,28 @@ public sealed class ConnectionStringsTests
     }
 
     [Theory]
+    [InlineData("Host=/cloudsql/proj:europe-west1:main;Username=app;Password=secret-value;Database=chat")]
+    [InlineData("postgres://app:secret-value@/chat?host=/cloudsql/proj:europe-west1:main")]
+    [InlineData("postgresql://app:secret-value@%2Fcloudsql%2Fproj%3Aeurope-west1%3Amain/chat")]
+    public void TryParsePostgres_CloudSqlUnixSocket_TheDirectoryIsNpgsqlsHost(string text)
+    {
+        Assert.True(ConnectionStrings.TryParsePostgres(text, out var builder, out var reason), reason);
+
+        Assert.Equal("/cloudsql/proj:europe-west1:main", builder.Host);
+        Assert.Equal(5432, builder.Port);
+        Assert.Equal("chat", builder.Database);
+        Assert.Equal("secret-value", builder.Password);
+        Assert.Equal("/cloudsql/proj:europe-west1:main", new NpgsqlConnectionStringBuilder(builder.ConnectionString).Host);
+    }
+
+    [Theory]
     [InlineData("not a connection string", "expected")]
     [InlineData("Host=;Username=app;Password=secret-value", "Host is missing")]
     [InlineData("Hots=db;Password=secret-value", "keyword")]
     [InlineData("postgres://app:secret-value@db/chat?bogus=1", "unknown URL parameter")]
     [InlineData("postgres://app:secret-value@db/a/b", "one database")]
+    [InlineData("Host=/cloudsql/p:r:i;Username=app;Password=secret-value;SSL Mode=Require", "does not encrypt socket connections")]
+    [InlineData("postgres://app:secret-value@/chat", "names no host")]
     public void TryParsePostgres_Invalid_ReasonWithoutTheValue(string text, string reason)
     {
         Assert.False(ConnectionStrings.TryParsePostgres(text, out _, out var actual));

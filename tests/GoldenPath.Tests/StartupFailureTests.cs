@@ -60,6 +60,28 @@ public sealed class StartupFailureTests(LocalServices services) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_CloudSqlSocketAbsent_ExitsWith3NamingSocketMissingOnTheNetworkLayer()
+    {
+        // The incident's connection string on a service the Cloud SQL instance is not attached to.
+        const string Instance = "/cloudsql/faultline-test:europe-west1:not-attached";
+        Assert.False(Directory.Exists(Instance));
+        var environment = Environment();
+        environment["ConnectionStrings__Postgres"] = $"Host={Instance};Username=faultline;Password={services.PgPassword};Database=faultline";
+
+        var (exitCode, app, termination) = await RunToExitAsync(environment);
+
+        Assert.Equal(3, exitCode);
+        Assert.Equal("database", termination.GetProperty("phase").GetString());
+        Assert.Equal("network", termination.GetProperty("layer").GetString());
+        Assert.Equal("infrastructure", termination.GetProperty("side").GetString());
+        Assert.Equal("socket-missing", termination.GetProperty("errorKind").GetString());
+        Assert.Contains($"no Cloud SQL proxy socket at {Instance}/.s.PGSQL.5432: is the instance attached to the service?", termination.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("socket-missing", app.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"{Instance}/.s.PGSQL.5432", app.Stderr, StringComparison.Ordinal);
+        AssertNoSecret(app, services.PgPassword);
+    }
+
+    [Fact]
     public async Task Run_JwtSecretMissing_ExitsWith3NamingConfigurationAndTheSecret()
     {
         var environment = Environment();

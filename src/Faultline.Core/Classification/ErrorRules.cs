@@ -75,6 +75,11 @@ internal static class ErrorRules
             "no route to {endpoint} (network unreachable)",
             "check routes, interfaces and VPC attachments between this host and {endpoint}",
             More: (f, _) => [f.AddressesLine()]),
+        // A unix socket that is not there (e.g. Cloud SQL's /cloudsql/PROJECT:REGION:INSTANCE): the connection never left
+        // this host and nothing reached the database, so unlike a refused connection it is the path, not the server.
+        new(ErrorKind.SocketMissing, null, Layer.Network, Side.Infrastructure,
+            "no socket at {endpoint}: the connection never left this host",
+            "make the socket appear where the connection string points: attach the Cloud SQL instance to the service (Cloud Run --add-cloudsql-instances, or a Cloud SQL Auth Proxy with --unix-socket), or start the server or proxy that creates it; otherwise correct the socket directory and port of the connection string"),
         new(ErrorKind.ConnectionReset, null, Layer.Network, Side.Infrastructure,
             "{endpoint} reset the connection",
             "look for a firewall, proxy or idle timeout dropping connections, or a server process dying mid-request",

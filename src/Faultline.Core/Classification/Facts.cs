@@ -173,6 +173,15 @@ internal sealed class Facts
         }
 
         var text = observation.Target;
+
+        // A unix socket, as the postgres probe names it: "unix:/cloudsql/p:r:i/.s.PGSQL.5432 (db app)". The path is the
+        // endpoint; its colons are not a port.
+        if (text.StartsWith("unix:/", StringComparison.Ordinal))
+        {
+            var end = text.IndexOf(" (", StringComparison.Ordinal);
+            return (end > 0 ? text[..end] : text, null);
+        }
+
         if (text.Contains("://", StringComparison.Ordinal) && Uri.TryCreate(text, UriKind.Absolute, out var fromObservation))
         {
             return (fromObservation.Host, fromObservation.Port >= 0 ? fromObservation.Port : null);

@@ -22,6 +22,8 @@ public enum ErrorKind
     ConnectTimeout,
     /// <summary>No route to the host or network.</summary>
     NetworkUnreachable,
+    /// <summary>No unix socket where the connection string points (the directory or the socket file is absent, or the path is not a socket): nothing was reached.</summary>
+    SocketMissing,
     /// <summary>The peer reset an established connection.</summary>
     ConnectionReset,
     /// <summary>The connection closed before a complete answer.</summary>

@@ -22,6 +22,7 @@ public class ClassifierErrorTests
         { ErrorKind.ConnectTimeout, TargetKinds.Postgres, Layer.Database, Side.Infrastructure },
         { ErrorKind.ConnectTimeout, TargetKinds.Redis, Layer.Cache, Side.Infrastructure },
         { ErrorKind.NetworkUnreachable, TargetKinds.Tcp, Layer.Network, Side.Infrastructure },
+        { ErrorKind.SocketMissing, TargetKinds.Postgres, Layer.Network, Side.Infrastructure },
         { ErrorKind.ConnectionReset, TargetKinds.Http, Layer.Network, Side.Infrastructure },
         { ErrorKind.ConnectionReset, TargetKinds.Postgres, Layer.Database, Side.Infrastructure },
         { ErrorKind.ConnectionReset, TargetKinds.Redis, Layer.Cache, Side.Infrastructure },
@@ -165,6 +166,42 @@ public class ClassifierErrorTests
         Assert.Contains("db.lab.test resolved to 10.1.2.3", result.Evidence);
         Assert.DoesNotContain(result.Evidence, e => e.Contains("s3cr3t", StringComparison.Ordinal));
         Assert.DoesNotContain("s3cr3t", result.Remedy, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Classify_PostgresSocketMissing_IsNetworkInfrastructureNamingTheSocketPath()
+    {
+        const string Path = "/cloudsql/proj:europe-west1:db/.s.PGSQL.5432";
+        var target = new TargetSpec { Name = "db", Kind = TargetKinds.Postgres, ConnectionString = "Host=/cloudsql/proj:europe-west1:db;Username=app;Password=s3cr3t-Passw0rd" };
+        var observation = Samples.Failed(TargetKinds.Postgres, ErrorKind.SocketMissing, $"no Cloud SQL proxy socket at {Path}: is the instance attached to the service?") with
+        {
+            Target = $"unix:{Path} (db app)",
+        };
+
+        var result = Classifier.Classify(target, observation, []);
+
+        Assert.Equal(Layer.Network, result.Layer);
+        Assert.Equal(Side.Infrastructure, result.Side);
+        Assert.Equal($"no socket at unix:{Path}: the connection never left this host", result.Evidence[0]);
+        Assert.Contains($"no Cloud SQL proxy socket at {Path}: is the instance attached to the service?", result.Evidence);
+        Assert.Contains("--add-cloudsql-instances", result.Remedy, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Evidence, e => e.Contains("s3cr3t", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Classify_PostgresRefusedOnAUnixSocket_IsDatabaseNamingThePathWithoutAPort()
+    {
+        const string Path = "/cloudsql/proj:europe-west1:db/.s.PGSQL.5432";
+        var observation = Samples.Failed(TargetKinds.Postgres, ErrorKind.ConnectionRefused, "nothing listening on the socket") with
+        {
+            Target = $"unix:{Path} (db app)",
+        };
+
+        var result = Classifier.Classify(Samples.Target(TargetKinds.Postgres), observation, []);
+
+        Assert.Equal(Layer.Database, result.Layer);
+        Assert.Equal(Side.Infrastructure, result.Side);
+        Assert.StartsWith($"nothing listening on unix:{Path} (connection refused)", result.Evidence[0], StringComparison.Ordinal);
     }
 
     [Fact]
