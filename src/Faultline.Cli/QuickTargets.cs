@@ -70,6 +70,13 @@ internal static class QuickTargets
             hostPart = hostPart[..end];
         }
 
+        if (kind == TargetKinds.Postgres && IsUnixSocket(hostPart, rest))
+        {
+            // A unix socket directory (Cloud SQL: ?host=/cloudsql/PROJECT:REGION:INSTANCE): no DNS, no TCP path to
+            // check; the postgres probe looks for the socket file itself (docs/probes/postgres.md).
+            return new FaultlineConfig { Targets = [new TargetSpec { Name = kind, Kind = kind, ConnectionString = address }] };
+        }
+
         if (hostPart.Length == 0)
         {
             throw new UsageException($"no host in the {kind} address; write it as {kind}://user:password@host:port/...");
@@ -91,6 +98,19 @@ internal static class QuickTargets
 
         targets.Add(new TargetSpec { Name = kind, Kind = kind, ConnectionString = address, DependsOn = below });
         return new FaultlineConfig { Targets = targets };
+    }
+
+    /// <summary><c>postgres://u@/db?host=/dir</c> or a percent-encoded directory as the host (<c>%2Fcloudsql%2F…</c>).</summary>
+    private static bool IsUnixSocket(string hostPart, string rest)
+    {
+        if (hostPart.StartsWith("%2F", StringComparison.OrdinalIgnoreCase) || hostPart.StartsWith('/'))
+        {
+            return true;
+        }
+
+        var query = rest.IndexOf('?', StringComparison.Ordinal);
+        return hostPart.Length == 0 && query >= 0
+            && rest[(query + 1)..].Split('&').Any(p => p.StartsWith("host=/", StringComparison.OrdinalIgnoreCase) || p.StartsWith("host=%2F", StringComparison.OrdinalIgnoreCase));
     }
 
     private static List<string> AddDns(List<TargetSpec> targets, string host)

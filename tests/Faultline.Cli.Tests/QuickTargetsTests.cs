@@ -28,6 +28,17 @@ public sealed class QuickTargetsTests
         Assert.Empty(config.Targets[0].DependsOn);
     }
 
+    [Theory]
+    [InlineData("postgres://app:pw@/app?host=/cloudsql/proj:europe-west1:db")]
+    [InlineData("postgresql://app:pw@%2Fcloudsql%2Fproj%3Aeurope-west1%3Adb/app")]
+    public void Build_PostgresOnAUnixSocket_OnlyThePostgresTarget(string url)
+    {
+        var config = QuickTargets.Build(url);
+
+        var target = Assert.Single(config.Targets);
+        Assert.Equal(("postgres", url), (target.Kind, target.ConnectionString));
+    }
+
     [Fact]
     public void Build_PostgresUrlWithAwkwardPassword_KeepsTheWholeUrlAsConnectionString()
     {

@@ -35,7 +35,9 @@ internal sealed class HttpProbe : IProbe
 
         if (uri.UserInfo.Split(':', 2) is [_, { Length: > 0 } password])
         {
+            // The password and the Basic credential the request carries for it (a server may echo either).
             context.Redactor.Add(Uri.UnescapeDataString(password));
+            context.Redactor.Add("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(uri.UserInfo))));
         }
 
         var display = DisplayUrl(uri);
