@@ -142,7 +142,7 @@ public sealed class DnsProbeTests
 
         var observation = await RunAsync(Dns("api.lab.test", dns.Address, "A"));
 
-        var error = AssertError(observation, ErrorKind.DnsMalformed, "dns");
+        var error = AssertError(observation, "dns-malformed", "dns");
         Assert.Equal(code, error.Code);
         Assert.Equal(code, observation.Dns?.ResponseCode);
         Assert.StartsWith($"api.lab.test did not resolve: the answer from {dns.Address} ", error.Message, StringComparison.Ordinal);
@@ -164,7 +164,7 @@ public sealed class DnsProbeTests
 
         var observation = await RunAsync(Dns("api.lab.test", dns.Address, "A"));
 
-        var error = AssertError(observation, ErrorKind.DnsMalformed, "dns");
+        var error = AssertError(observation, "dns-malformed", "dns");
         Assert.Equal("TRUNCATED", error.Code);
         Assert.Equal($"api.lab.test did not resolve: the answer from {dns.Address} over UDP was truncated or could not be read, and {dns.Address} could not be asked over TCP (ConnectionRefused)", error.Message);
     }
@@ -188,7 +188,7 @@ public sealed class DnsProbeTests
             var observation = await RunAsync(Dns("api.lab.test", dns.Address, "A", "AAAA"));
             var outcome = observation.Error is null ? "answer" : $"{observation.Error.Kind.Wire()} {observation.Error.Code}";
             outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
-            Assert.True(observation.Error is null or { Kind: ErrorKind.DnsMalformed }, $"query {i}: {outcome}: {observation.Error?.Message}");
+            Assert.True(observation.Error is null || observation.Error.Kind.Wire() == "dns-malformed", $"query {i}: {outcome}: {observation.Error?.Message}");
             Assert.InRange(observation.Dns!.Answers.Count, 0, 32);
             Assert.All(observation.Dns.Answers, a => Assert.InRange(a.Value.Length, 0, 256));
         }
@@ -226,7 +226,6 @@ public sealed class DnsProbeTests
         var result = observation.Dns!;
         Assert.Equal("NOERROR", result.ResponseCode);
         Assert.Equal(addresses.Take(32), result.Answers.Select(a => a.Value));
-        Assert.Equal(1968, result.AnswersDropped);
         Assert.Equal(addresses.Take(32), observation.Addresses);
     }
 
@@ -242,7 +241,6 @@ public sealed class DnsProbeTests
         var text = Assert.Single(observation.Dns!.Answers, a => a.Type == "TXT");
         Assert.Equal(256, text.Value.Length);
         Assert.EndsWith("xxx…", text.Value, StringComparison.Ordinal);
-        Assert.Equal(0, observation.Dns.AnswersDropped);
     }
 
     [Fact]
@@ -267,7 +265,8 @@ public sealed class DnsProbeTests
         using var doc = JsonDocument.Parse(json);
         var details = doc.RootElement.GetProperty("results")[0].GetProperty("details");
         Assert.Equal(32, details.GetProperty("dns").GetProperty("answers").GetArrayLength());
-        Assert.Equal(1968, details.GetProperty("dns").GetProperty("answersDropped").GetInt32());
+        Assert.True(details.GetProperty("dns").TryGetProperty("answersDropped", out var dropped), "details.dns has no answersDropped");
+        Assert.Equal(1968, dropped.GetInt32());
         Assert.Equal(32, details.GetProperty("addresses").GetArrayLength());
         var result = Assert.Single(report.Results);
         Assert.Contains(result.Evidence, line => line.StartsWith("answers: A 10.0.0.1, A 10.0.0.2, A 10.0.0.3, A 10.0.0.4 and 1996 more (1968 not kept: the result keeps the first 32)", StringComparison.Ordinal));
