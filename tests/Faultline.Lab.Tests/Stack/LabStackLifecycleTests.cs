@@ -44,11 +44,11 @@ public sealed class LabStackLifecycleTests
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
             var error = await Assert.ThrowsAsync<LabException>(() => stack.UpAsync(new LabFixture.SyncProgress(progress), timeout.Token));
 
-            Assert.StartsWith("up failed at step app: ", error.Message, StringComparison.Ordinal);
             Assert.Contains($"127.0.0.1:{stack.Environment.AppPort.ToString(CultureInfo.InvariantCulture)} (app) is already in use", error.Message, StringComparison.Ordinal);
             Assert.Contains("FAULTLINE_LAB_APP_PORT", error.Message, StringComparison.Ordinal);
-            Assert.EndsWith("; rolled back: stopped relay, dns, nginx, redis, postgres (what this up had started, in reverse order)", error.Message, StringComparison.Ordinal);
             Assert.Empty(Pids(stack));
+            Assert.StartsWith("up failed at step app: ", error.Message, StringComparison.Ordinal);
+            Assert.EndsWith("; rolled back: stopped relay, dns, nginx, redis, postgres (what this up had started, in reverse order)", error.Message, StringComparison.Ordinal);
         }
 
         await LabLeftovers.AssertNothingRunsAsync(stack.Directory, LabLeftovers.Ports(stack.Environment), "after the failed up");
