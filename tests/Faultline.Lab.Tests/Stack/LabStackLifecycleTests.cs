@@ -37,25 +37,30 @@ public sealed class LabStackLifecycleTests
         var stack = LabFixture.NewLab();
         await using var _ = stack;
         var progress = new List<string>();
-        // Something else holds the app's port: up starts everything else, then fails with a clear message.
-        using (var squatter = new TcpListener(IPAddress.Loopback, stack.Environment.AppPort))
+        try
         {
-            squatter.Start();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-            var error = await Assert.ThrowsAsync<LabException>(() => stack.UpAsync(new LabFixture.SyncProgress(progress), timeout.Token));
+            // Something else holds the app's port: up starts everything else, then fails with a clear message.
+            using (var squatter = new TcpListener(IPAddress.Loopback, stack.Environment.AppPort))
+            {
+                squatter.Start();
+                using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+                var error = await Assert.ThrowsAsync<LabException>(() => stack.UpAsync(new LabFixture.SyncProgress(progress), timeout.Token));
 
-            Assert.Contains($"127.0.0.1:{stack.Environment.AppPort.ToString(CultureInfo.InvariantCulture)} (app) is already in use", error.Message, StringComparison.Ordinal);
-            Assert.Contains("FAULTLINE_LAB_APP_PORT", error.Message, StringComparison.Ordinal);
-            Assert.Empty(Pids(stack));
-            Assert.StartsWith("up failed at step app: ", error.Message, StringComparison.Ordinal);
-            Assert.EndsWith("; rolled back: stopped relay, dns, nginx, redis, postgres (what this up had started, in reverse order)", error.Message, StringComparison.Ordinal);
+                Assert.Contains($"127.0.0.1:{stack.Environment.AppPort.ToString(CultureInfo.InvariantCulture)} (app) is already in use", error.Message, StringComparison.Ordinal);
+                Assert.Contains("FAULTLINE_LAB_APP_PORT", error.Message, StringComparison.Ordinal);
+                Assert.Empty(Pids(stack));
+                Assert.StartsWith("up failed at step app: ", error.Message, StringComparison.Ordinal);
+                Assert.EndsWith("; rolled back: stopped relay, dns, nginx, redis, postgres (what this up had started, in reverse order)", error.Message, StringComparison.Ordinal);
+            }
+
+            await LabLeftovers.AssertNothingRunsAsync(stack.Directory, LabLeftovers.Ports(stack.Environment), "after the failed up");
+            var stops = progress.Where(line => line.EndsWith(" stopped", StringComparison.Ordinal)).Select(line => line.Split(' ')[0]);
+            Assert.Equal(["relay", "dns", "nginx", "redis", "postgres"], stops);
         }
-
-        await LabLeftovers.AssertNothingRunsAsync(stack.Directory, LabLeftovers.Ports(stack.Environment), "after the failed up");
-        var stops = progress.Where(line => line.EndsWith(" stopped", StringComparison.Ordinal)).Select(line => line.Split(' ')[0]);
-        Assert.Equal(["relay", "dns", "nginx", "redis", "postgres"], stops);
-
-        await stack.DownAsync(purge: true, null, CancellationToken.None);
+        finally
+        {
+            await stack.DownAsync(purge: true, null, CancellationToken.None);
+        }
 
         await AssertNothingLeftAsync(stack, []);
     }
