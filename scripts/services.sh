@@ -17,6 +17,8 @@
 # FAULTLINE_DNS_PORT, default 25353, below the ephemeral port range: dnsmasq cannot bind over a TIME_WAIT) only starts when named; `down` without names stops it too.
 # FAULTLINE_NGINX_INCLUDE=DIR makes nginx also load DIR/*.conf (extra servers, e.g. a TLS one).
 # Everything lives in the state dir (default <repo>/.faultline/services, or FAULTLINE_SERVICES_DIR).
+# Binaries: FAULTLINE_PG_BIN (PostgreSQL's bin directory, /usr/lib/postgresql/15/bin), FAULTLINE_REDIS_BIN
+# (the directory of redis-server and redis-cli; default: PATH).
 # Ports: FAULTLINE_PG_PORT (55432), FAULTLINE_REDIS_PORT (56379), FAULTLINE_REDIS_TLS_PORT (56380),
 # FAULTLINE_NGINX_PORT (58080), FAULTLINE_UPSTREAM_PORT (58081). A port set in the environment wins
 # over the one saved in services.env, which wins over the default. See docs/local-services.md.
@@ -25,6 +27,9 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 PG_BIN=${FAULTLINE_PG_BIN:-/usr/lib/postgresql/15/bin}
+# FAULTLINE_REDIS_BIN: the directory of redis-server and redis-cli (default: found on PATH).
+REDIS_SERVER=${FAULTLINE_REDIS_BIN:+$FAULTLINE_REDIS_BIN/}redis-server
+REDIS_CLI=${FAULTLINE_REDIS_BIN:+$FAULTLINE_REDIS_BIN/}redis-cli
 NGINX_BIN=$(command -v nginx 2>/dev/null || printf '/usr/sbin/nginx')
 DNSMASQ_BIN=$(command -v dnsmasq 2>/dev/null || printf '/usr/sbin/dnsmasq')
 APT_HINT="apt-get install postgresql redis-server nginx dnsmasq-base"
@@ -109,8 +114,11 @@ require() { # BINARY... → die naming the apt packages when one is missing
     if [[ $bin == */* ]]; then [[ -x $bin ]] || missing+=("$bin"); else command -v "$bin" >/dev/null 2>&1 || missing+=("$bin"); fi
   done
   [[ ${#missing[@]} -eq 0 ]] && return 0
-  local packages=() bin
-  for bin in "${missing[@]}"; do packages+=("$(package_of "$bin")"); done
+  local packages=() bin package
+  for bin in "${missing[@]}"; do
+    package=$(package_of "$bin")
+    [[ " ${packages[*]} " == *" $package "* ]] || packages+=("$package")
+  done
   die "missing ${missing[*]} (package ${packages[*]}); install with: apt-get install ${packages[*]} (or, as root: $0 install)"
 }
 
@@ -127,7 +135,7 @@ package_of() { # BINARY → the Debian package that provides it
 PACKAGES=(postgresql redis-server nginx dnsmasq-base openssl ca-certificates curl)
 install_missing() {
   local missing=()
-  for bin in "$PG_BIN/initdb" redis-server redis-cli "$NGINX_BIN" "$DNSMASQ_BIN" openssl curl; do
+  for bin in "$PG_BIN/initdb" "$REDIS_SERVER" "$REDIS_CLI" "$NGINX_BIN" "$DNSMASQ_BIN" openssl curl; do
     if [[ $bin == */* ]]; then [[ -x $bin ]] || missing+=("$bin"); else command -v "$bin" >/dev/null 2>&1 || missing+=("$bin"); fi
   done
   [[ ${#missing[@]} -gt 0 ]] || return 0
@@ -330,7 +338,7 @@ postgres_status() {
 REDIS_DIR=$STATE_DIR/redis
 REDIS_PID=$REDIS_DIR/redis.pid
 
-redis_ping() { REDISCLI_AUTH=$(secret redis) redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -qx PONG; }
+redis_ping() { REDISCLI_AUTH=$(secret redis) "$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -qx PONG; }
 
 redis_write_conf() { # FILE
   local password
@@ -360,7 +368,7 @@ EOF
 }
 
 redis_up() {
-  require redis-server redis-cli
+  require "$REDIS_SERVER" "$REDIS_CLI"
   tls_ensure
   mkdir -p "$REDIS_DIR"
   local conf=$REDIS_DIR/redis.conf
@@ -378,7 +386,7 @@ redis_up() {
   mv -f "$conf.new" "$conf"
   ensure_port_free "$REDIS_PORT" FAULTLINE_REDIS_PORT
   ensure_port_free "$REDIS_TLS_PORT" FAULTLINE_REDIS_TLS_PORT
-  redis-server "$conf" 9>&- || die "redis-server did not start; see $REDIS_DIR/redis.log"
+  "$REDIS_SERVER" "$conf" 9>&- || die "redis-server did not start; see $REDIS_DIR/redis.log"
   wait_for "redis" redis_ping || die "redis does not answer PING on 127.0.0.1:$REDIS_PORT; see $REDIS_DIR/redis.log"
   say "redis     started      127.0.0.1:$REDIS_PORT  (TLS 127.0.0.1:$REDIS_TLS_PORT)"
 }

@@ -79,6 +79,49 @@ public sealed class HostResolversTests
         Assert.Contains(dns.Address, ex.Error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(DnsHostileAnswer.Garbage, "MALFORMED")]
+    [InlineData(DnsHostileAnswer.WrongId, "ID-MISMATCH")]
+    [InlineData(DnsHostileAnswer.Cut, "MALFORMED")]
+    [InlineData(DnsHostileAnswer.TruncatedEverywhere, "TRUNCATED")]
+    public async Task ResolveAsync_UnreadableAnswer_ThrowsDnsMalformed(DnsHostileAnswer answer, string code)
+    {
+        await using var dns = new TinyDnsServer().Add("api.lab.test", "127.0.0.1");
+        dns.Hostile["api.lab.test"] = answer;
+
+        var ex = await Assert.ThrowsAsync<ProbeException>(() => HostResolvers.ForServer(dns.Address).ResolveAsync("api.lab.test", CancellationToken.None));
+
+        Assert.True(ex.Error.Kind.Wire() == "dns-malformed", $"expected dns-malformed, got {ex.Error.Kind.Wire()}: {ex.Error.Message}");
+        Assert.Equal("dns", ex.Error.Phase);
+        Assert.Equal(code, ex.Error.Code);
+        Assert.StartsWith($"api.lab.test did not resolve: the answer from {dns.Address} ", ex.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_TruncatedUdpAnswerAndTcpRefused_ThrowsDnsMalformed()
+    {
+        await using var dns = new TinyDnsServer(tcp: false).Add("api.lab.test", ManyAddresses());
+
+        var ex = await Assert.ThrowsAsync<ProbeException>(() => HostResolvers.ForServer(dns.Address).ResolveAsync("api.lab.test", CancellationToken.None));
+
+        Assert.True(ex.Error.Kind.Wire() == "dns-malformed", $"expected dns-malformed, got {ex.Error.Kind.Wire()}: {ex.Error.Message}");
+        Assert.Equal("TRUNCATED", ex.Error.Code);
+        Assert.Contains("could not be asked over TCP (ConnectionRefused)", ex.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_AnswerTooLongForUdp_IsReadOverTcp()
+    {
+        await using var dns = new TinyDnsServer().Add("api.lab.test", ManyAddresses());
+
+        var addresses = await HostResolvers.ForServer(dns.Address).ResolveAsync("api.lab.test", CancellationToken.None);
+
+        Assert.Equal(200, addresses.Count);
+        Assert.True(dns.TcpQueries > 0);
+    }
+
+    private static string[] ManyAddresses() => [.. Enumerable.Range(1, 200).Select(i => $"10.0.0.{i.ToString(System.Globalization.CultureInfo.InvariantCulture)}")];
+
     [Fact]
     public async Task ResolveAsync_SilentServerAndDeadline_ThrowsOperationCanceled()
     {

@@ -50,5 +50,14 @@ internal static class ProbeHarness
         return observation.Error;
     }
 
+    /// <summary><see cref="AssertError(Observation, ErrorKind, string)"/> by the kind's wire value (<c>error.kind</c> in the reports).</summary>
+    public static ProbeError AssertError(Observation observation, string kind, string phase)
+    {
+        Assert.True(observation.Error is not null, $"expected {kind} but the probe reported no error");
+        Assert.True(kind == observation.Error.Kind.Wire(), $"expected {kind} but got {observation.Error.Kind.Wire()}: {observation.Error.Message}");
+        Assert.Equal(phase, observation.Error.Phase);
+        return observation.Error;
+    }
+
     public static string Json(Observation observation) => JsonSerializer.Serialize(observation);
 }

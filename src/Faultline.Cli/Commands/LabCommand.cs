@@ -24,7 +24,7 @@ internal static class LabCommand
 
     private static Command CreateUp(TextWriter output, TextWriter error)
     {
-        var command = new Command("up", "Start the lab (idempotent) and wait until the service is ready; writes .faultline/lab/lab.env with every FAULTLINE_LAB_* value. Exit 0: ready; 1: a service did not start.");
+        var command = new Command("up", "Start the lab (idempotent) and wait until the service is ready; writes .faultline/lab/lab.env with every FAULTLINE_LAB_* value. Exit 0: ready; 1: a step failed, and what this up started was stopped again.");
         command.SetAction(async (_, cancellationToken) => await GuardAsync(error, async () =>
         {
             var stack = LabStack.Open();

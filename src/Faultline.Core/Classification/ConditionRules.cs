@@ -234,9 +234,26 @@ internal static class ConditionRules
         return end >= 0 && end + 1 < expr.Length ? expr[(end + 1)..].Trim() : expr;
     }
 
-    private static string? AnswersLine(Facts facts) => facts.Observation.Dns is { Answers.Count: > 0 } dns
-        ? "answers: " + string.Join(", ", dns.Answers.Take(4).Select(a => $"{a.Type} {a.Value}"))
-        : null;
+    /// <summary>The first answers; how many more came, and how many of those the probe did not keep.</summary>
+    private static string? AnswersLine(Facts facts)
+    {
+        if (facts.Observation.Dns is not { Answers.Count: > 0 } dns)
+        {
+            return null;
+        }
+
+        const int Shown = 4;
+        var line = "answers: " + string.Join(", ", dns.Answers.Take(Shown).Select(a => $"{a.Type} {a.Value}"));
+        var more = dns.Answers.Count + dns.AnswersDropped - Shown;
+        if (more > 0)
+        {
+            line += string.Create(CultureInfo.InvariantCulture, $" and {more} more");
+        }
+
+        return dns.AnswersDropped > 0
+            ? line + string.Create(CultureInfo.InvariantCulture, $" ({dns.AnswersDropped} not kept: the result keeps the first {dns.Answers.Count})")
+            : line;
+    }
 
     private static string StatusText(HttpObservation http) =>
         string.IsNullOrEmpty(http.ReasonPhrase)

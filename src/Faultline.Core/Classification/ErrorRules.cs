@@ -45,6 +45,9 @@ internal static class ErrorRules
         new(ErrorKind.DnsNoAnswer, null, Layer.Dns, Side.Infrastructure,
             "{host} exists at resolver {resolver} but has no {types} record",
             "add the missing {types} record for {host}, or ask for the record type the name has"),
+        new(ErrorKind.DnsMalformed, null, Layer.Dns, Side.Infrastructure,
+            "resolver {resolver} sent an answer for {host} that could not be read ({code})",
+            "check the resolver {resolver} and what sits between it and this host (a middlebox rewriting or cutting DNS packets, TCP port 53 blocked); ask another resolver to compare"),
 
         // Transport
         new(ErrorKind.ConnectionRefused, null, Layer.Network, Side.Infrastructure,

@@ -16,6 +16,8 @@ public enum ErrorKind
     DnsTimeout,
     /// <summary>The name exists but has no record of the requested type.</summary>
     DnsNoAnswer,
+    /// <summary>The resolver's answer could not be read: malformed, cut short, truncated even over TCP, or not the answer to the query (wrong id).</summary>
+    DnsMalformed,
     /// <summary>RST on SYN: nothing listens on host:port.</summary>
     ConnectionRefused,
     /// <summary>No answer to SYN before the deadline: a filtered or blackholed path.</summary>

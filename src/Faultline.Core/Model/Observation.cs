@@ -177,7 +177,11 @@ public sealed record DnsObservation
     /// <summary>NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ... or TIMEOUT when no answer came.</summary>
     public required string ResponseCode { get; init; }
 
+    /// <summary>The answers kept: the first ones received, up to the probe's cap (see docs/probes/dns.md).</summary>
     public IReadOnlyList<DnsAnswer> Answers { get; init; } = [];
+
+    /// <summary>How many answers the server sent beyond those kept in <see cref="Answers"/>.</summary>
+    public int AnswersDropped { get; init; }
 }
 
 public sealed record DatabaseObservation

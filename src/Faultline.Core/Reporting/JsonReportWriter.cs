@@ -335,6 +335,7 @@ public sealed class JsonReportWriter : IReportWriter
             }
 
             w.WriteEndArray();
+            w.WriteNumber("answersDropped", dns.AnswersDropped);
             w.WriteEndObject();
         }
 

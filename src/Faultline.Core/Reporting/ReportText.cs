@@ -132,7 +132,9 @@ internal static class ReportText
 
         if (o.Dns is { } dns)
         {
-            return dns.Answers.Count == 0 ? dns.ResponseCode : string.Join(", ", dns.Answers.Take(3).Select(a => a.Value));
+            var shown = dns.Answers.Count == 0 ? dns.ResponseCode : string.Join(", ", dns.Answers.Take(3).Select(a => a.Value));
+            var more = dns.Answers.Count + dns.AnswersDropped - 3;
+            return dns.AnswersDropped > 0 && more > 0 ? string.Create(CultureInfo.InvariantCulture, $"{shown} (+{more} more)") : shown;
         }
 
         if (o.Secrets is { } secrets)

@@ -170,10 +170,17 @@ public sealed class LabStack : IAsyncDisposable
         throw new LabException("no Faultline repository (Faultline.slnx) above the current directory; cd into the repository or set FAULTLINE_REPO=/path/to/faultline");
     }
 
-    /// <summary>Starts whatever is not running and waits until the app answers /health/ready with 200.</summary>
+    /// <summary>
+    /// Starts whatever is not running and waits until the app answers /health/ready with 200. When a step fails
+    /// (or the call is cancelled), what this call started is stopped again, in reverse order — what was already
+    /// running before it stays — so the next <see cref="UpAsync"/> does not trip over a process or a port left
+    /// behind; the <see cref="LabException"/> names the step and what was rolled back.
+    /// </summary>
     public async Task UpAsync(IProgress<string>? progress, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var started = new List<string>();
+        var step = "prepare";
         try
         {
             progress?.Report($"Faultline lab in {Directory}");
@@ -181,37 +188,164 @@ public sealed class LabStack : IAsyncDisposable
             var certificateChanged = File.Exists(Path.Combine(TlsDir, "lb.pem")) && ActiveCertificate() != LabCertificates.Valid;
             var hostsChanged = File.Exists(HostsFile) && File.ReadAllText(HostsFile) != CanonicalHosts();
             PrepareFiles();
+            step = "nginx";
             if (!LabProcesses.IsAlive(Path.Combine(ServicesDir, "nginx", "nginx.pid")))
             {
                 // nginx's own message for a taken port of an included server names neither the port nor the setting.
                 await EnsurePortFreeAsync("lb", cancellationToken).ConfigureAwait(false);
             }
 
+            step = "services status";
+            var running = await RunningServicesAsync(cancellationToken).ConfigureAwait(false);
             progress?.Report("starting postgres, redis, nginx, dns (scripts/services.sh)");
-            await ServicesAsync(progress, cancellationToken, "up", "postgres", "redis", "nginx", "dns").ConfigureAwait(false);
+            foreach (var service in ScriptServices)
+            {
+                // One service at a time, so a failure names its step and what started before it is known.
+                step = service;
+                if (!running.Contains(service))
+                {
+                    started.Add(service);
+                }
+
+                await ServicesAsync(progress, cancellationToken, "up", service).ConfigureAwait(false);
+            }
+
             if (certificateChanged)
             {
                 // A lab left with a broken certificate or DNS name: back to the healthy files.
+                step = "nginx";
                 await ReloadNginxAsync(LabCertificates.Valid, cancellationToken).ConfigureAwait(false);
             }
 
             if (hostsChanged)
             {
+                step = "dns";
                 await ServicesAsync(null, cancellationToken, "reload", "dns").ConfigureAwait(false);
             }
 
+            step = "relay";
             _environment = BuildEnvironment();
             WriteSecrets();
             WriteEnvFile();
+            if (!(LabProcesses.IsAlive(RelayPidFile) && await RelayAnswersAsync(cancellationToken).ConfigureAwait(false)))
+            {
+                started.Add("relay");
+            }
+
             await StartRelayAsync(progress, cancellationToken).ConfigureAwait(false);
+            step = "app";
+            if (!LabProcesses.IsAlive(AppPidFile))
+            {
+                started.Add("app");
+            }
+
             await StartAppAsync(progress, cancellationToken).ConfigureAwait(false);
             await WaitReadyAsync(progress, ReadyTimeout, cancellationToken).ConfigureAwait(false);
             progress?.Report($"lab up: {Environment.ApiUrl} (resolver {Environment.Variables["FAULTLINE_LAB_RESOLVER"]}, CA {Environment.CaFile}); variables in {Environment.EnvFile}");
+        }
+        catch (Exception failure)
+        {
+            progress?.Report($"lab up failed at step {step}; rolling back what this up started");
+            var rollback = await RollBackAsync(started, progress).ConfigureAwait(false);
+            if (failure is OperationCanceledException)
+            {
+                throw;
+            }
+
+            throw new LabException($"up failed at step {step}: {failure.Message}; {rollback}", failure);
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>The services scripts/services.sh starts for the lab, in the order <see cref="UpAsync"/> starts them.</summary>
+    private static readonly string[] ScriptServices = ["postgres", "redis", "nginx", "dns"];
+
+    private static readonly TimeSpan RollbackTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>The scripts/services.sh services that are up (running and answering).</summary>
+    private async Task<HashSet<string>> RunningServicesAsync(CancellationToken cancellationToken)
+    {
+        if (!System.IO.Directory.Exists(ServicesDir))
+        {
+            return [];
+        }
+
+        var (_, output) = await RunServicesAsync(cancellationToken, ["status", .. ScriptServices]).ConfigureAwait(false);
+        return output.Split('\n')
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(words => words.Length >= 2 && words[1] == "up" && ScriptServices.Contains(words[0]))
+            .Select(words => words[0])
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Stops <paramref name="started"/> in reverse order, with a deadline of its own (the caller's token may be the
+    /// reason for the rollback); returns the sentence for the error message.
+    /// </summary>
+    private async Task<string> RollBackAsync(List<string> started, IProgress<string>? progress)
+    {
+        if (started.Count == 0)
+        {
+            progress?.Report("rolled back: this up had started nothing");
+            return "nothing to roll back (this up had started nothing)";
+        }
+
+        using var timeout = new CancellationTokenSource(RollbackTimeout);
+        var stopped = new List<string>();
+        var problems = new List<string>();
+        foreach (var name in Enumerable.Reverse(started))
+        {
+            try
+            {
+                var wasRunning = name switch
+                {
+                    "app" => await LabProcesses.StopAsync(AppPidFile, StopGrace, timeout.Token).ConfigureAwait(false),
+                    "relay" => await LabProcesses.StopAsync(RelayPidFile, StopGrace, timeout.Token).ConfigureAwait(false),
+                    _ => await ServiceDownAsync(name, progress, timeout.Token).ConfigureAwait(false),
+                };
+                if (wasRunning)
+                {
+                    stopped.Add(name);
+                    if (name is "app" or "relay")
+                    {
+                        progress?.Report($"{name,-9} stopped");
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is LabException or IOException or OperationCanceledException)
+            {
+                problems.Add($"{name}: {ex.Message}");
+            }
+        }
+
+        var done = stopped.Count == 0
+            ? "rolled back: nothing it had started was still running"
+            : $"rolled back: stopped {string.Join(", ", stopped)} (what this up had started, in reverse order)";
+        progress?.Report(problems.Count == 0 ? done : $"rollback incomplete: {string.Join("; ", problems)}");
+        return problems.Count == 0
+            ? done
+            : $"rollback incomplete ({string.Join("; ", problems)}); stop the rest with: faultline lab down";
+    }
+
+    /// <summary><c>scripts/services.sh down SERVICE</c>; true when the script stopped it (false: it was not running).</summary>
+    private async Task<bool> ServiceDownAsync(string service, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var (exitCode, output) = await RunServicesAsync(cancellationToken, "down", service).ConfigureAwait(false);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var line in lines.Where(l => l.StartsWith(service + " ", StringComparison.Ordinal)))
+        {
+            progress?.Report(line);
+        }
+
+        if (exitCode != 0)
+        {
+            throw new LabException($"scripts/services.sh down {service} failed: {output}");
+        }
+
+        return lines.Any(l => l.StartsWith(service + " ", StringComparison.Ordinal) && l.Contains(" stopped", StringComparison.Ordinal));
     }
 
     /// <summary>Stops the app, the relay, dnsmasq, nginx, Redis and PostgreSQL; <paramref name="purge"/> also deletes the state directory.</summary>

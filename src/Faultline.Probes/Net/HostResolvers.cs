@@ -103,6 +103,44 @@ public static class HostResolvers
         return null;
     }
 
+    /// <summary>
+    /// The error for an answer that came but cannot be used — <see cref="ErrorKind.DnsMalformed"/>: it does not
+    /// parse (<c>MALFORMED</c>), it is the answer to another query (<c>ID-MISMATCH</c>), or it is truncated even
+    /// over TCP, or truncated (or unreadable) over UDP while TCP could not be used (<c>TRUNCATED</c>); null for any
+    /// other failure. <paramref name="exception"/> is what <see cref="DnsLookup"/> threw.
+    /// </summary>
+    internal static ProbeError? Unreadable(string host, string server, Exception exception)
+    {
+        for (var ex = exception; ex is not null; ex = ex.InnerException)
+        {
+            var (code, message) = ex switch
+            {
+                // The library's own message quotes the bytes received: it stays out of the report.
+                // A message cut short and one full of garbage fail alike (a read past the end): one code for both.
+                DnsResponseParseException { ResponseData: { } data } parse =>
+                    ("MALFORMED", $"{host} did not resolve: the answer from {server} could not be read ({Bytes(data.Length)}, unreadable from byte {parse.Index.ToString(CultureInfo.InvariantCulture)})"),
+                DnsResponseParseException =>
+                    ("MALFORMED", $"{host} did not resolve: the answer from {server} could not be read"),
+                DnsTcpFallbackException fallback =>
+                    ("TRUNCATED", $"{host} did not resolve: the answer from {server} over UDP was truncated or could not be read, and {server} could not be asked over TCP ({fallback.Reason})"),
+                DnsXidMismatchException mismatch =>
+                    ("ID-MISMATCH", $"{host} did not resolve: the answer from {server} carries id {mismatch.ResponseXid.ToString(CultureInfo.InvariantCulture)}, not the query's {mismatch.RequestXid.ToString(CultureInfo.InvariantCulture)}"),
+                // After the TCP step, a truncation DnsClient reports is one over TCP too.
+                DnsResponseException response when DnsLookup.IsTruncated(response) =>
+                    ("TRUNCATED", $"{host} did not resolve: the answer from {server} is truncated (TC) even over TCP"),
+                _ => (null, null),
+            };
+            if (code is not null)
+            {
+                return new ProbeError(ErrorKind.DnsMalformed, message!) { Phase = "dns", Code = code, Exception = exception };
+            }
+        }
+
+        return null;
+    }
+
+    private static string Bytes(int count) => count == 1 ? "1 byte" : count.ToString(CultureInfo.InvariantCulture) + " bytes";
+
     internal static ProbeException Failure(ErrorKind kind, string code, string message, Exception? exception = null) =>
         new(new ProbeError(kind, message) { Phase = "dns", Code = code, Exception = exception });
 
@@ -174,36 +212,18 @@ public static class HostResolvers
 /// <summary>Asks one DNS server directly (UDP, TCP fallback), A then AAAA, no cache.</summary>
 internal sealed class DnsServerResolver : IHostResolver
 {
-    /// <summary>Per attempt; with one retry the resolver gives up after about twice this unless the deadline comes first.</summary>
-    internal static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(3);
-
-    private readonly LookupClient _client;
+    private readonly DnsLookup _lookup;
 
     public DnsServerResolver(IPEndPoint server)
     {
         Server = server;
         Name = server.ToString();
-        _client = new LookupClient(CreateOptions(server));
+        _lookup = new DnsLookup(server);
     }
 
     public IPEndPoint Server { get; }
 
     public string Name { get; }
-
-    internal LookupClient Client => _client;
-
-    internal static LookupClientOptions CreateOptions(params IPEndPoint[] servers) =>
-        new(servers.Select(s => new NameServer(s)).ToArray())
-        {
-            UseCache = false,
-            UseTcpFallback = true,
-            Timeout = AttemptTimeout,
-            Retries = 1,
-            ThrowDnsErrors = false,
-            ContinueOnDnsError = false,
-            ContinueOnEmptyResponse = false,
-            Recursion = true,
-        };
 
     public async Task<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken)
     {
@@ -246,7 +266,11 @@ internal sealed class DnsServerResolver : IHostResolver
     {
         try
         {
-            return await _client.QueryAsync(host, type, QueryClass.IN, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await _lookup.QueryAsync(host, type, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (HostResolvers.Unreadable(host, Name, ex) is { } unreadable)
+        {
+            throw new ProbeException(unreadable);
         }
         catch (DnsResponseException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -261,7 +285,7 @@ internal sealed class DnsServerResolver : IHostResolver
 
     private ProbeException Unanswered(string host, DnsResponseException ex)
     {
-        var waited = AttemptTimeout * 2;
+        var waited = DnsLookup.AttemptTimeout * 2;
         return ex.Code == DnsResponseCode.ConnectionTimeout
             ? HostResolvers.Failure(ErrorKind.DnsTimeout, "TIMEOUT", $"{host} did not resolve: no answer from {Name} within {Durations.Describe(waited)}", ex)
             : HostResolvers.Failure(ErrorKind.DnsRefused, ex.Code.ToString(), $"{host} did not resolve: {Name} could not be asked ({ex.Code})", ex);

@@ -11,6 +11,12 @@ namespace Faultline.Probes.Probes;
 /// <summary>Asks a DNS server for each requested record type and records rcode, answers and time.</summary>
 internal sealed class DnsProbe : IProbe
 {
+    /// <summary>Answers kept in a result, the first ones received; the rest are counted in <see cref="DnsObservation.AnswersDropped"/>.</summary>
+    internal const int MaxAnswers = 32;
+
+    /// <summary>Characters kept of one answer's value; a longer value is cut and ends with an ellipsis.</summary>
+    internal const int MaxValueLength = 256;
+
     public string Kind => TargetKinds.Dns;
 
     public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
@@ -35,7 +41,7 @@ internal sealed class DnsProbe : IProbe
             types.Add(type);
         }
 
-        LookupClient client;
+        DnsLookup client;
         string server;
         if (target.Resolver is not null)
         {
@@ -44,12 +50,12 @@ internal sealed class DnsProbe : IProbe
                 return run.Observe(host, ProbeErrors.Config($"dns target {target.Name}: resolver '{target.Resolver}' is not an IP address with an optional port, e.g. 127.0.0.1:5353"));
             }
 
-            client = new LookupClient(DnsServerResolver.CreateOptions(endpoint));
+            client = new DnsLookup(endpoint);
             server = endpoint.ToString();
         }
         else if (HostResolvers.ServerOf(context.Resolver) is { } configured)
         {
-            client = new LookupClient(DnsServerResolver.CreateOptions(configured));
+            client = new DnsLookup(configured);
             server = configured.ToString();
         }
         else
@@ -62,7 +68,7 @@ internal sealed class DnsProbe : IProbe
                 return run.Observe(host, ProbeErrors.Config("no system DNS server found (/etc/resolv.conf); set resolver: on the target"));
             }
 
-            client = new LookupClient(DnsServerResolver.CreateOptions(systemServers));
+            client = new DnsLookup(systemServers);
             server = systemServers[0].ToString();
         }
 
@@ -74,7 +80,7 @@ internal sealed class DnsProbe : IProbe
         {
             foreach (var type in types)
             {
-                var response = await client.QueryAsync(host, type, QueryClass.IN, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var response = await client.QueryAsync(host, type, cancellationToken).ConfigureAwait(false);
                 var code = response.Header.ResponseCode;
                 if (code != DnsHeaderResponseCode.NoError)
                 {
@@ -95,6 +101,12 @@ internal sealed class DnsProbe : IProbe
             }
 
             return Finish(run, target_, null, server, rcode, answers);
+        }
+        catch (Exception ex) when (!context.IsCallerCancellation && HostResolvers.Unreadable(host, server, ex) is { } unreadable)
+        {
+            // The server answered, but not with something usable: not a refusal and not a timeout.
+            run.CompleteDns();
+            return Finish(run, target_, unreadable, server, unreadable.Code!, answers);
         }
         catch (DnsResponseException ex) when (!context.IsCallerCancellation)
         {
@@ -119,12 +131,14 @@ internal sealed class DnsProbe : IProbe
         }
     }
 
+    /// <summary>The observation, with at most <see cref="MaxAnswers"/> answers kept (and the addresses among them).</summary>
     private static Observation Finish(ProbeRun run, string target, ProbeError? error, string server, string rcode, List<DnsAnswer> answers)
     {
-        run.Addresses = answers.Where(a => a.Type is "A" or "AAAA").Select(a => a.Value).ToList();
+        var kept = answers.Count > MaxAnswers ? answers.GetRange(0, MaxAnswers) : answers;
+        run.Addresses = kept.Where(a => a.Type is "A" or "AAAA").Select(a => a.Value).ToList();
         return run.Observe(target, error) with
         {
-            Dns = new DnsObservation { Server = server, ResponseCode = rcode, Answers = answers },
+            Dns = new DnsObservation { Server = server, ResponseCode = rcode, Answers = kept, AnswersDropped = answers.Count - kept.Count },
         };
     }
 
@@ -137,6 +151,23 @@ internal sealed class DnsProbe : IProbe
             CNameRecord cname => cname.CanonicalName.Value.TrimEnd('.'),
             _ => record.ToString(),
         };
-        return new DnsAnswer(record.RecordType.ToString(), value, record.TimeToLive);
+        return new DnsAnswer(record.RecordType.ToString(), Cap(value), record.TimeToLive);
+    }
+
+    /// <summary>At most <see cref="MaxValueLength"/> characters: a longer value keeps its start and ends with <c>…</c>.</summary>
+    internal static string Cap(string value)
+    {
+        if (value.Length <= MaxValueLength)
+        {
+            return value;
+        }
+
+        var keep = MaxValueLength - 1;
+        if (char.IsHighSurrogate(value[keep - 1]))
+        {
+            keep--;
+        }
+
+        return string.Concat(value.AsSpan(0, keep), "…");
     }
 }

@@ -215,7 +215,7 @@ public class ReportWriterTests
                 HostnameMatches = false,
                 Leaf = new CertificateInfo { Subject = "CN=a", Issuer = "CN=b", SubjectAlternativeNames = ["a.lab.test"], NotAfter = Started.AddDays(9) },
             },
-            Dns = new DnsObservation { Server = "127.0.0.1:5353", ResponseCode = "NOERROR", Answers = [new DnsAnswer("A", "127.0.0.1", 30)] },
+            Dns = new DnsObservation { Server = "127.0.0.1:5353", ResponseCode = "NOERROR", Answers = [new DnsAnswer("A", "127.0.0.1", 30)], AnswersDropped = 7 },
             Database = new DatabaseObservation { ServerVersion = "16.4", MaxConnections = 100, ConnectionsInUse = 7 },
             Cache = new CacheObservation { ServerVersion = "7.2.4", Role = "master", UsedMemoryBytes = 1024 },
             Secrets = new SecretObservation { Source = "env", Entries = [new SecretEntry { Name = "JWT_SECRET", Present = true, Fingerprint = "0a1b2c3d", Length = 40 }] },
@@ -228,6 +228,7 @@ public class ReportWriterTests
         Assert.Equal("a.lab.test", details.GetProperty("tls").GetProperty("leaf").GetProperty("subjectAlternativeNames")[0].GetString());
         Assert.False(details.GetProperty("tls").GetProperty("hostnameMatches").GetBoolean());
         Assert.Equal("NOERROR", details.GetProperty("dns").GetProperty("rcode").GetString());
+        Assert.Equal(7, details.GetProperty("dns").GetProperty("answersDropped").GetInt32());
         Assert.Equal(100, details.GetProperty("database").GetProperty("maxConnections").GetInt32());
         Assert.Equal(7, details.GetProperty("database").GetProperty("connectionsInUse").GetInt32());
         Assert.Equal("master", details.GetProperty("cache").GetProperty("role").GetString());

@@ -32,27 +32,37 @@ public sealed class LabStackLifecycleTests
     }
 
     [Fact]
-    public async Task DownAsync_AfterFailedUp_LeavesNoProcessPortOrDirectory()
+    public async Task UpAsync_FailsAtTheLastStep_RollsBackEverythingItStartedInReverseOrder()
     {
         var stack = LabFixture.NewLab();
         await using var _ = stack;
-        List<int> pids;
-        // Something else holds the app's port: up starts everything else, then fails with a clear message.
-        using (var squatter = new TcpListener(IPAddress.Loopback, stack.Environment.AppPort))
+        var progress = new List<string>();
+        try
         {
-            squatter.Start();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-            var error = await Assert.ThrowsAsync<LabException>(() => stack.UpAsync(null, timeout.Token));
+            // Something else holds the app's port: up starts everything else, then fails with a clear message.
+            using (var squatter = new TcpListener(IPAddress.Loopback, stack.Environment.AppPort))
+            {
+                squatter.Start();
+                using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+                var error = await Assert.ThrowsAsync<LabException>(() => stack.UpAsync(new LabFixture.SyncProgress(progress), timeout.Token));
 
-            Assert.Contains($"127.0.0.1:{stack.Environment.AppPort.ToString(CultureInfo.InvariantCulture)} (app) is already in use", error.Message, StringComparison.Ordinal);
-            Assert.Contains("FAULTLINE_LAB_APP_PORT", error.Message, StringComparison.Ordinal);
-            pids = Pids(stack);
-            Assert.Equal(5, pids.Count);
+                Assert.Contains($"127.0.0.1:{stack.Environment.AppPort.ToString(CultureInfo.InvariantCulture)} (app) is already in use", error.Message, StringComparison.Ordinal);
+                Assert.Contains("FAULTLINE_LAB_APP_PORT", error.Message, StringComparison.Ordinal);
+                Assert.Empty(Pids(stack));
+                Assert.StartsWith("up failed at step app: ", error.Message, StringComparison.Ordinal);
+                Assert.EndsWith("; rolled back: stopped relay, dns, nginx, redis, postgres (what this up had started, in reverse order)", error.Message, StringComparison.Ordinal);
+            }
+
+            await LabLeftovers.AssertNothingRunsAsync(stack.Directory, LabLeftovers.Ports(stack.Environment), "after the failed up");
+            var stops = progress.Where(line => line.EndsWith(" stopped", StringComparison.Ordinal)).Select(line => line.Split(' ')[0]);
+            Assert.Equal(["relay", "dns", "nginx", "redis", "postgres"], stops);
+        }
+        finally
+        {
+            await stack.DownAsync(purge: true, null, CancellationToken.None);
         }
 
-        await stack.DownAsync(purge: true, null, CancellationToken.None);
-
-        await AssertNothingLeftAsync(stack, pids);
+        await AssertNothingLeftAsync(stack, []);
     }
 
     [Fact]
