@@ -353,6 +353,12 @@ internal sealed partial class ConfigReader
                         return null;
                     }
 
+                    if (key.MaximumDuration is { } longest && duration > longest)
+                    {
+                        Error(node, $"'{key.Name}' {where} is {(s.FromEnvironment ? "too long" : s.Value)}; it must be at most {Durations.FormatExact(longest)}", $"write {key.Name}: {key.Example}, or at most {Durations.FormatExact(longest)}");
+                        return null;
+                    }
+
                     return duration;
                 }
 
