@@ -35,6 +35,12 @@ internal static class CommandSupport
     public static string ErrorCount(ConfigException ex) =>
         string.Create(CultureInfo.InvariantCulture, $"{ex.Count:N0} error{(ex.Count == 1 ? string.Empty : "s")}");
 
+    /// <summary>
+    /// The one way check, validate and monitor load a config file (<see cref="ConfigLoader.LoadFile"/>: a regular file
+    /// within <see cref="ConfigLimits"/>); a signal cancels it (<see cref="OperationCanceledException"/>).
+    /// </summary>
+    public static FaultlineConfig LoadConfigFile(string path, CancellationToken cancellationToken) =>
+        ConfigLoader.LoadFile(path, getEnvironmentVariable: null, cancellationToken);
 
     /// <summary>Single-line logs on stderr: warnings and above, everything with --verbose.</summary>
     public static ILoggerFactory CreateLoggerFactory(bool verbose) => LoggerFactory.Create(builder =>
