@@ -15,6 +15,9 @@ internal static class ExitCodes
     /// <summary>Faultline itself failed.</summary>
     public const int Internal = 3;
 
-    /// <summary>Interrupted by the user (Ctrl-C), as shells expect.</summary>
+    /// <summary>Interrupted by the user (Ctrl-C, SIGINT): 128 + 2, as shells expect.</summary>
     public const int Interrupted = 130;
+
+    /// <summary>Asked to stop (SIGTERM, e.g. by a CI runner or a service manager): 128 + 15, as shells expect.</summary>
+    public const int Terminated = 143;
 }

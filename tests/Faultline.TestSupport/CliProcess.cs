@@ -154,17 +154,29 @@ public sealed class CliProcess : IAsyncDisposable
     }
 
     /// <summary>SIGTERM, then waits for a clean exit; returns the exit code.</summary>
-    public async Task<int> StopAsync(TimeSpan within)
+    public Task<int> StopAsync(TimeSpan within) => SignalAsync("TERM", within);
+
+    /// <summary>SIGINT (what Ctrl-C sends), then waits for the exit; returns the exit code.</summary>
+    public Task<int> InterruptAsync(TimeSpan within) => SignalAsync("INT", within);
+
+    /// <summary>Waits for the process to exit by itself; returns the exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Sends SIG<paramref name="signal"/> (e.g. TERM, INT), then waits for the exit; returns the exit code.</summary>
+    public async Task<int> SignalAsync(string signal, TimeSpan within)
     {
         if (!_process.HasExited)
         {
-            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
             await kill.WaitForExitAsync();
-            using var timeout = new CancellationTokenSource(within);
-            await _process.WaitForExitAsync(timeout.Token);
         }
 
-        return _process.ExitCode;
+        return await WaitForExitAsync(within);
     }
 
     public ValueTask DisposeAsync()

@@ -10,7 +10,7 @@ namespace Faultline.Cli.Commands;
 /// <summary><c>faultline check</c>: one-shot layered diagnosis with a verdict and an exit code.</summary>
 internal static class CheckCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, Termination termination)
     {
         var address = new Argument<string?>("address")
         {
@@ -31,7 +31,7 @@ internal static class CheckCommand
         var noColor = new Option<bool>("--no-color") { Description = "Plain output without colours (also when NO_COLOR is set or output is redirected)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log probe progress to stderr." };
 
-        var command = new Command("check", "Probe every target once, concurrently; attribute each failure to a layer (dns, network, tls, proxy, application, database, cache, configuration) and side (infrastructure or application); print a verdict. Exit 0: all critical targets pass; 1: a critical target failed; 2: invalid config or usage; 3: internal error.")
+        var command = new Command("check", "Probe every target once, concurrently; attribute each failure to a layer (dns, network, tls, proxy, application, database, cache, configuration) and side (infrastructure or application); print a verdict. Exit 0: all critical targets pass; 1: a critical target failed; 2: invalid config or usage; 3: internal error; 130: interrupted (Ctrl-C); 143: terminated (SIGTERM).")
         {
             address, config, format, outputFile, category, timeout, resolver, noColor, verbose,
         };
@@ -48,7 +48,7 @@ internal static class CheckCommand
                 parse.GetValue(resolver),
                 Color: !parse.GetValue(noColor) && !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")),
                 Verbose: parse.GetValue(verbose));
-            return await RunAsync(request, output, error, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(request, output, error, termination, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
@@ -64,12 +64,12 @@ internal static class CheckCommand
         bool Color,
         bool Verbose);
 
-    internal static async Task<int> RunAsync(CheckRequest request, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(CheckRequest request, TextWriter output, TextWriter error, Termination termination, CancellationToken cancellationToken)
     {
         FaultlineConfig config;
         try
         {
-            config = LoadConfig(request);
+            config = LoadConfig(request, cancellationToken);
         }
         catch (UsageException ex)
         {
@@ -88,7 +88,7 @@ internal static class CheckCommand
         var report = await runner.RunAsync(config, new CheckOptions { Category = request.Category }, cancellationToken).ConfigureAwait(false);
         if (cancellationToken.IsCancellationRequested)
         {
-            await error.WriteLineAsync("faultline: interrupted; the report below is partial").ConfigureAwait(false);
+            await error.WriteLineAsync(termination.Line("the report below is partial")).ConfigureAwait(false);
         }
 
         if (request.OutputPath is not null)
@@ -106,16 +106,16 @@ internal static class CheckCommand
             ReportWriters.Create(request.Format, request.Color).Write(report, output);
         }
 
-        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         if (cancellationToken.IsCancellationRequested)
         {
-            return ExitCodes.Interrupted;
+            return termination.ExitCode;
         }
 
         return report.Summary.CriticalFailures > 0 ? ExitCodes.CriticalFailure : ExitCodes.Ok;
     }
 
-    private static FaultlineConfig LoadConfig(CheckRequest request)
+    private static FaultlineConfig LoadConfig(CheckRequest request, CancellationToken cancellationToken)
     {
         if (request.Address is not null && request.ConfigPath is not null)
         {
@@ -130,12 +130,7 @@ internal static class CheckCommand
         FaultlineConfig config;
         if (request.ConfigPath is not null)
         {
-            if (!File.Exists(request.ConfigPath))
-            {
-                throw new UsageException($"config file not found: {request.ConfigPath}");
-            }
-
-            config = ConfigLoader.LoadFile(request.ConfigPath);
+            config = CommandSupport.LoadConfigFile(request.ConfigPath, cancellationToken);
         }
         else
         {
@@ -147,6 +142,11 @@ internal static class CheckCommand
             if (!Durations.TryParse(request.Timeout, out var t) || t <= TimeSpan.Zero)
             {
                 throw new UsageException($"--timeout: bad duration \"{request.Timeout}\"; {Durations.Help}");
+            }
+
+            if (t > ConfigLimits.MaxTimeout)
+            {
+                throw new UsageException($"--timeout: {request.Timeout} is longer than {Durations.FormatExact(ConfigLimits.MaxTimeout)}, the longest deadline of a target");
             }
 
             config = config with { Defaults = config.Defaults with { Timeout = t } };

@@ -72,12 +72,8 @@ internal static class LabRunCommands
         }
         catch (ConfigException ex)
         {
-            foreach (var e in ex.Errors)
-            {
-                await error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
-            }
-
-            await error.WriteLineAsync($"faultline lab: {ex.Errors.Count} error{(ex.Errors.Count == 1 ? string.Empty : "s")} in the scenarios or the check; nothing was run.").ConfigureAwait(false);
+            await CommandSupport.WriteErrorLinesAsync(error, ex).ConfigureAwait(false);
+            await error.WriteLineAsync($"faultline lab: {CommandSupport.ErrorCount(ex)} in the scenarios or the check; nothing was run.").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
         catch (ArgumentException ex)

@@ -41,7 +41,7 @@ internal static class MonitorCommand
         var noColor = new Option<bool>("--no-color") { Description = "Plain output without colours (also when NO_COLOR is set or output is redirected)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log scheduling, incidents and alert delivery to stderr." };
 
-        var command = new Command("monitor", "Probe every target on its interval (with jitter, bounded concurrency, a deadline per probe); track each target's state (pending, up, degraded, down, flapping, error when the monitor itself cannot probe it); open and resolve incidents with failureThreshold/successThreshold; attribute a dependent's failure to its failing dependency (dependsOn) and announce only the root cause; send alerts; keep a history. Runs until Ctrl-C (exit 0). Exit 2: invalid config, usage, or a store that cannot be opened.")
+        var command = new Command("monitor", "Probe every target on its interval (with jitter, bounded concurrency, a deadline per probe); track each target's state (pending, up, degraded, down, flapping, error when the monitor itself cannot probe it); open and resolve incidents with failureThreshold/successThreshold; attribute a dependent's failure to its failing dependency (dependsOn) and announce only the root cause; send alerts; keep a history. Runs until Ctrl-C or SIGTERM (exit 0). Exit 2: invalid config, usage, or a store that cannot be opened; 130/143: Ctrl-C/SIGTERM before monitoring started.")
         {
             config, store, format, quiet, metrics, noColor, verbose,
         };
@@ -88,7 +88,7 @@ internal static class MonitorCommand
         try
         {
             metricsAt = ParseMetrics(request.Metrics);
-            config = LoadConfig(request.ConfigPath);
+            config = LoadConfig(request.ConfigPath, cancellationToken);
         }
         catch (UsageException ex)
         {
@@ -244,19 +244,14 @@ internal static class MonitorCommand
         return next;
     }
 
-    private static FaultlineConfig LoadConfig(string? path)
+    private static FaultlineConfig LoadConfig(string? path, CancellationToken cancellationToken)
     {
         if (path is null)
         {
             throw new UsageException("nothing to monitor: give --config FILE (see examples/)");
         }
 
-        if (!File.Exists(path))
-        {
-            throw new UsageException($"config file not found: {path}");
-        }
-
-        var config = ConfigLoader.LoadFile(path);
+        var config = CommandSupport.LoadConfigFile(path, cancellationToken);
         if (config.Targets.Count == 0)
         {
             throw new UsageException($"{path}: no targets to monitor");

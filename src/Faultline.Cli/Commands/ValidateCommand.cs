@@ -11,7 +11,7 @@ namespace Faultline.Cli.Commands;
 /// <summary><c>faultline validate</c>: "is it fixed?" — the whole check N times, pass rates per category, baseline diff, sign-off.</summary>
 internal static class ValidateCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, Termination termination)
     {
         var config = new Option<FileInfo?>("--config", "-c") { Description = "The config file (YAML): targets with their categories, and a validation: section." };
         var runs = new Option<int?>("--runs", "-n") { Description = "How many times the whole check runs (default: validation.runs, else 3)." };
@@ -27,7 +27,7 @@ internal static class ValidateCommand
         var noColor = new Option<bool>("--no-color") { Description = "Plain output without colours (also when NO_COLOR is set or output is redirected)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log probe progress to stderr." };
 
-        var command = new Command("validate", "Is it fixed? Run every target N times; count each (target, run) once per category; verdict pass iff every critical category meets its minimum pass rate and the overall rate reaches validation.minPassRate; diff against a baseline report; sign-off with reasons. Exit 0: verdict pass; 1: verdict fail; 2: invalid config or usage; 3: internal error.")
+        var command = new Command("validate", "Is it fixed? Run every target N times; count each (target, run) once per category; verdict pass iff every critical category meets its minimum pass rate and the overall rate reaches validation.minPassRate; diff against a baseline report; sign-off with reasons. Exit 0: verdict pass; 1: verdict fail; 2: invalid config or usage; 3: internal error; 130: interrupted (Ctrl-C); 143: terminated (SIGTERM).")
         {
             config, runs, interval, baseline, format, outputFile, noColor, verbose,
         };
@@ -43,7 +43,7 @@ internal static class ValidateCommand
                 parse.GetValue(outputFile)?.FullName,
                 Color: !parse.GetValue(noColor) && !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")),
                 Verbose: parse.GetValue(verbose));
-            return await RunAsync(request, output, error, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(request, output, error, TimeProvider.System, termination, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
@@ -58,7 +58,7 @@ internal static class ValidateCommand
         bool Color,
         bool Verbose);
 
-    internal static async Task<int> RunAsync(ValidateRequest request, TextWriter output, TextWriter error, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(ValidateRequest request, TextWriter output, TextWriter error, TimeProvider time, Termination termination, CancellationToken cancellationToken)
     {
         FaultlineConfig config;
         Baseline? baseline;
@@ -66,7 +66,7 @@ internal static class ValidateCommand
         TimeSpan interval;
         try
         {
-            config = LoadConfig(request);
+            config = LoadConfig(request, cancellationToken);
             (runs, interval) = Schedule(request, config.Validation ?? new ValidationSpec());
             baseline = request.BaselinePath is null ? null : await LoadBaselineAsync(request.BaselinePath, cancellationToken).ConfigureAwait(false);
         }
@@ -97,8 +97,8 @@ internal static class ValidateCommand
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await error.WriteLineAsync("faultline: interrupted; no verdict").ConfigureAwait(false);
-            return ExitCodes.Interrupted;
+            await error.WriteLineAsync(termination.Line("no verdict")).ConfigureAwait(false);
+            return termination.ExitCode;
         }
 
         if (request.OutputPath is not null)
@@ -116,23 +116,18 @@ internal static class ValidateCommand
             ValidationWriters.Create(request.Format, request.Color).Write(validation, output);
         }
 
-        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         return validation.Verdict == ValidationVerdict.Pass ? ExitCodes.Ok : ExitCodes.CriticalFailure;
     }
 
-    private static FaultlineConfig LoadConfig(ValidateRequest request)
+    private static FaultlineConfig LoadConfig(ValidateRequest request, CancellationToken cancellationToken)
     {
         if (request.ConfigPath is null)
         {
             throw new UsageException("nothing to validate: give --config FILE (see examples/validate.yaml)");
         }
 
-        if (!File.Exists(request.ConfigPath))
-        {
-            throw new UsageException($"config file not found: {request.ConfigPath}");
-        }
-
-        var config = ConfigLoader.LoadFile(request.ConfigPath);
+        var config = CommandSupport.LoadConfigFile(request.ConfigPath, cancellationToken);
         if (request.OutputPath is not null)
         {
             var dir = Path.GetDirectoryName(request.OutputPath);
@@ -159,6 +154,11 @@ internal static class ValidateCommand
         if (request.Interval is not null && (!Durations.TryParse(request.Interval, out interval) || interval < TimeSpan.Zero))
         {
             throw new UsageException($"--interval: bad duration \"{request.Interval}\"; {Durations.Help}");
+        }
+
+        if (interval > ConfigLimits.MaxInterval)
+        {
+            throw new UsageException($"--interval: {request.Interval} is longer than {Durations.FormatExact(ConfigLimits.MaxInterval)}, the longest pause between runs");
         }
 
         if (spec.MinPassRate is < 0 or > 1 || double.IsNaN(spec.MinPassRate))

@@ -124,6 +124,9 @@ internal sealed record ConfigKey(string Scope, string Name, KeyType Type, string
     /// <summary>Duration keys: the shortest value allowed.</summary>
     public TimeSpan? MinimumDuration { get; init; }
 
+    /// <summary>Duration keys: the longest value allowed (<see cref="ConfigLimits"/>).</summary>
+    public TimeSpan? MaximumDuration { get; init; }
+
     /// <summary>StringMap keys: names differ by case (environment variables); otherwise names are case-insensitive (headers).</summary>
     public bool CaseSensitiveNames { get; init; }
 
@@ -170,7 +173,7 @@ internal static class ConfigKeys
         new(Root, "alerts", KeyType.SectionList, "Where faultline monitor sends incident notifications; targets name them in their alerts key.") { Nested = Alert, Example = "[{ name: ops, kind: webhook, url: \"http://127.0.0.1:9000/hook\" }]" },
         new(Root, "validation", KeyType.Section, "Settings of faultline validate: how many runs, and the pass rates overall and per category.") { Nested = Validation, Example = "{ minPassRate: 0.8, runs: 3 }" },
 
-        new(Defaults, "timeout", KeyType.Duration, "Hard deadline of each target that sets no timeout of its own.") { Default = "10s", Example = "10s" },
+        new(Defaults, "timeout", KeyType.Duration, "Hard deadline of each target that sets no timeout of its own.") { Default = "10s", Example = "10s", MaximumDuration = ConfigLimits.MaxTimeout },
         new(Defaults, "concurrency", KeyType.Integer, "How many targets are probed at once.") { Default = "64", Minimum = 1, Maximum = 1024, Example = "64" },
         new(Defaults, "checkDeadline", KeyType.Duration, "How long a run waits for probe slots (defaults.concurrency): a target still waiting when it passes is reported not-started, never probed and never a root cause. A target that started keeps its own timeout, so a run ends within checkDeadline plus the longest timeout.") { Default = "1m", Example = "2m", MinimumDuration = TimeSpan.FromSeconds(1) },
         new(Defaults, "owner", KeyType.String, "The side (infrastructure or application) of the configuration-layer findings (secrets, credentials, settings) of every target that sets no owner of its own, " + OwnerText) { Format = KeyFormat.OneOf, Values = Owners, Default = "by error kind", Example = "application" },
@@ -183,11 +186,11 @@ internal static class ConfigKeys
         new(Target, "conditions", KeyType.StringList, "Conditions that must hold, e.g. \"[STATUS] == 200\"; see docs/conditions.md.") { Format = KeyFormat.Condition, Example = "[\"[STATUS] == 200\", \"[RESPONSE_TIME] < 2s\"]" },
         new(Target, "dependsOn", KeyType.StringList, "Names of targets this one needs; used to pick the root cause.") { Format = KeyFormat.TargetName, Example = "[db-port]" },
         new(Target, "service", KeyType.String, "Name of the remote target of the service that serves this one: its failing inside components become this target's causes (inferred from the URL's origin when not set; see docs/attribution.md).") { Format = KeyFormat.TargetName, Example = "api" },
-        new(Target, "timeout", KeyType.Duration, "This target's hard deadline.") { Default = "defaults.timeout", Example = "5s" },
-        new(Target, "interval", KeyType.Duration, "monitor: how often the target is probed (at least 1s).") { Default = "30s", Example = "10s", MinimumDuration = TimeSpan.FromSeconds(1) },
+        new(Target, "timeout", KeyType.Duration, "This target's hard deadline.") { Default = "defaults.timeout", Example = "5s", MaximumDuration = ConfigLimits.MaxTimeout },
+        new(Target, "interval", KeyType.Duration, "monitor: how often the target is probed (at least 1s).") { Default = "30s", Example = "10s", MinimumDuration = TimeSpan.FromSeconds(1), MaximumDuration = ConfigLimits.MaxInterval },
         new(Target, "failureThreshold", KeyType.Integer, "monitor: consecutive failures before an incident opens.") { Default = "3", Minimum = 1, Maximum = 100, Example = "3" },
         new(Target, "successThreshold", KeyType.Integer, "monitor: consecutive successes before an open incident resolves.") { Default = "2", Minimum = 1, Maximum = 100, Example = "2" },
-        new(Target, "degradedAbove", KeyType.Duration, "monitor: a passing probe slower than this counts as degraded.") { Default = "never", Example = "1s" },
+        new(Target, "degradedAbove", KeyType.Duration, "monitor: a passing probe slower than this counts as degraded.") { Default = "never", Example = "1s", MaximumDuration = ConfigLimits.MaxTimeout },
         new(Target, "alerts", KeyType.StringList, "monitor: names of entries of the top-level alerts notified about this target's incidents.") { Format = KeyFormat.TargetName, Example = "[ops]" },
         new(Target, "tls", KeyType.Section, "TLS settings; system trust and the target's host name otherwise.") { Kinds = TlsKinds, Nested = Tls, Example = "{ caFile: ./ca.pem }" },
         new(Target, "resolver", KeyType.String, "DNS server for this target's names (host:port, or an IP for port 53); overrides the top-level resolver.") { Kinds = ResolverKinds, Format = KeyFormat.Resolver, Example = "\"127.0.0.1:5353\"" },
@@ -215,7 +218,7 @@ internal static class ConfigKeys
         new(Target, "send", KeyType.Json, "The message sent once the socket is open: a mapping (sent as JSON) or a string (sent as written).") { Kinds = [TargetKinds.WebSocket], Example = "{ type: chat, text: \"what is 6 times 7?\" }", Secrecy = Secrecy.Whole },
         new(Target, "expect", KeyType.StringList, "Events expected after sending, in order; an item ending in ? is optional. The probe reads until every required event arrived.") { Kinds = [TargetKinds.WebSocket], Format = KeyFormat.EventName, Example = "[agent_started, agent_thinking?, agent_completed]" },
         new(Target, "eventField", KeyType.String, "The JSON field of each message that names its event.") { Kinds = [TargetKinds.WebSocket], Default = "type", Example = "event" },
-        new(Target, "deadline", KeyType.Duration, "websocket: how long after sending the expected events may take; startup: how long each instance may take to answer its readyUrl. When the target sets no timeout, its timeout becomes deadline + defaults.timeout (websocket: for login, connect and upgrade; startup: for stopping the instances).") { Kinds = [TargetKinds.WebSocket, TargetKinds.Startup], Default = "the target's timeout", Example = "30s" },
+        new(Target, "deadline", KeyType.Duration, "websocket: how long after sending the expected events may take; startup: how long each instance may take to answer its readyUrl. When the target sets no timeout, its timeout becomes deadline + defaults.timeout (websocket: for login, connect and upgrade; startup: for stopping the instances).") { Kinds = [TargetKinds.WebSocket, TargetKinds.Startup], Default = "the target's timeout", Example = "30s", MaximumDuration = ConfigLimits.MaxTimeout },
 
         new(Target, "apiKey", KeyType.String, "Sent as X-Api-Key to read the service's detail; a secret, never printed.") { Kinds = [TargetKinds.Remote], Example = "\"${FAULTLINE_API_KEY}\"", Secrecy = Secrecy.Whole },
         new(Target, "terminationFile", KeyType.String, "The service's termination-message file (one JSON line written when its startup fails), read when the service does not answer; relative to the config file.") { Kinds = [TargetKinds.Remote], Format = KeyFormat.FilePath, Example = "/var/run/api/termination-log" },
@@ -230,11 +233,11 @@ internal static class ConfigKeys
         new(Target, "instances", KeyType.Integer, "How many instances start at once.") { Kinds = [TargetKinds.Startup], Default = "1", Minimum = 1, Maximum = 100, Example = "5" },
 
         new(Monitor, "store", KeyType.String, "The history store: sqlite:PATH (relative to the config file) or postgres:CONNSTRING (key=value pairs). The --store flag wins.") { Format = KeyFormat.Store, Default = MonitorSpec.DefaultStore, Example = "\"postgres:Host=127.0.0.1;Database=faultline;Username=faultline;Password=${PGPASSWORD}\"", Secrecy = Secrecy.Interpolated },
-        new(Monitor, "flapWindow", KeyType.Duration, "The window state changes are counted over to detect flapping.") { Default = "10m", Example = "10m" },
+        new(Monitor, "flapWindow", KeyType.Duration, "The window state changes are counted over to detect flapping.") { Default = "10m", Example = "10m", MaximumDuration = ConfigLimits.MaxInterval },
         new(Monitor, "flapChanges", KeyType.Integer, "State changes within flapWindow that make a target flapping.") { Default = "4", Minimum = 1, Maximum = 1000, Example = "4" },
-        new(Monitor, "rawRetention", KeyType.Duration, "How long raw results are kept.") { Default = "14d", Example = "14d" },
-        new(Monitor, "rollupRetention", KeyType.Duration, "How long hourly rollups are kept; at least rawRetention.") { Default = "400d", Example = "400d" },
-        new(Monitor, "reminder", KeyType.Duration, "Announce an incident again after it has been open this long, and again each time.") { Default = "never", Example = "4h" },
+        new(Monitor, "rawRetention", KeyType.Duration, "How long raw results are kept.") { Default = "14d", Example = "14d", MaximumDuration = ConfigLimits.MaxRetention },
+        new(Monitor, "rollupRetention", KeyType.Duration, "How long hourly rollups are kept; at least rawRetention.") { Default = "400d", Example = "400d", MaximumDuration = ConfigLimits.MaxRetention },
+        new(Monitor, "reminder", KeyType.Duration, "Announce an incident again after it has been open this long, and again each time.") { Default = "never", Example = "4h", MaximumDuration = ConfigLimits.MaxReminder },
         new(Monitor, "maintenance", KeyType.SectionList, "Maintenance windows: incidents still open and resolve, but no alert is sent.") { Nested = Maintenance, Example = "[{ from: 2026-11-26T02:00:00Z, until: 2026-11-26T04:00:00Z, targets: [db], reason: upgrade }]" },
 
         new(Maintenance, "from", KeyType.Timestamp, "Start of the window: an ISO-8601 timestamp with an offset or Z.") { Required = true, Example = "2026-11-26T02:00:00Z" },
@@ -249,11 +252,11 @@ internal static class ConfigKeys
         new(Alert, "headers", KeyType.StringMap, "Extra request headers, name: value.") { Kinds = [AlertKinds.Webhook], Example = "{ Authorization: \"Bearer ${HOOK_TOKEN}\" }", Secrecy = Secrecy.Whole },
         new(Alert, "run", KeyType.String, "The command line, run with /bin/sh -c with the event in its environment.") { Kinds = [AlertKinds.Command], RequiredFor = [AlertKinds.Command], Example = "./notify.sh", Secrecy = Secrecy.Interpolated },
         new(Alert, "retries", KeyType.Integer, "Attempts after the first one when delivery fails (with exponential backoff).") { Default = "3", Minimum = 0, Maximum = 10, Example = "5" },
-        new(Alert, "timeout", KeyType.Duration, "Deadline of one delivery attempt.") { Default = "10s", Example = "5s" },
+        new(Alert, "timeout", KeyType.Duration, "Deadline of one delivery attempt.") { Default = "10s", Example = "5s", MaximumDuration = ConfigLimits.MaxTimeout },
 
         new(Validation, "minPassRate", KeyType.Number, "Share of (target, run) outcomes that must pass overall, as a number from 0 to 1 (warn counts as pass).") { Minimum = 0, Maximum = 1, Default = "0.8", Example = "0.8" },
         new(Validation, "runs", KeyType.Integer, "How many times the whole suite runs; --runs overrides.") { Default = "3", Minimum = 1, Maximum = 1000, Example = "3" },
-        new(Validation, "interval", KeyType.Duration, "Pause between runs; --interval overrides.") { Default = "5s", Example = "5s" },
+        new(Validation, "interval", KeyType.Duration, "Pause between runs; --interval overrides.") { Default = "5s", Example = "5s", MaximumDuration = ConfigLimits.MaxInterval },
         new(Validation, "categories", KeyType.SectionList, "Declared categories; when any are declared, every target's category must be one of them.") { Nested = Category, Example = "[{ name: database, critical: true, minPassRate: 1.0 }]" },
 
         new(Category, "name", KeyType.String, "The category, as targets write it in category: letters, digits, '-', '_', '.', '/'.") { Required = true, Format = KeyFormat.TargetName, Example = "database" },

@@ -12,34 +12,18 @@ namespace Faultline.Core.Config;
 /// </summary>
 public static partial class ConfigLoader
 {
-    public static FaultlineConfig LoadFile(string path, Func<string, string?>? getEnvironmentVariable = null)
+    /// <summary>
+    /// Load a config file. Only a regular file of at most <see cref="ConfigLimits.MaxFileBytes"/> is read (a FIFO, a
+    /// device or a directory is refused before it is opened); every other bound of <see cref="ConfigLimits"/> holds
+    /// too. <paramref name="cancellationToken"/> stops reading and parsing (<see cref="OperationCanceledException"/>).
+    /// </summary>
+    public static FaultlineConfig LoadFile(string path, Func<string, string?>? getEnvironmentVariable = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var fullPath = Path.GetFullPath(path);
-        string text;
-        try
-        {
-            text = File.ReadAllText(fullPath);
-        }
-        catch (FileNotFoundException)
-        {
-            throw new ConfigException([new ConfigError(null, $"config file not found: {path}", "pass an existing file with --config FILE")]);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            throw new ConfigException([new ConfigError(null, $"config file not found: {path}", "pass an existing file with --config FILE")]);
-        }
-        catch (UnauthorizedAccessException)
-        {
-            throw new ConfigException([new ConfigError(null, $"cannot read config file {path}: permission denied", null)]);
-        }
-        catch (IOException ex)
-        {
-            throw new ConfigException([new ConfigError(null, $"cannot read config file {path}: {ex.Message}", null)]);
-        }
-
+        var text = ConfigFile.Read(path, fullPath, cancellationToken);
         var directory = Path.GetDirectoryName(fullPath) ?? Directory.GetCurrentDirectory();
-        return Load(text, path, fullPath, directory, getEnvironmentVariable);
+        return Load(text, path, fullPath, directory, getEnvironmentVariable, cancellationToken);
     }
 
     /// <summary>
@@ -51,14 +35,16 @@ public static partial class ConfigLoader
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(displayPath);
         ArgumentNullException.ThrowIfNull(baseDirectory);
-        return Load(yaml, displayPath, null, Path.GetFullPath(baseDirectory), getEnvironmentVariable);
+        ConfigFile.CheckTextSize(displayPath, yaml);
+        return Load(yaml, displayPath, null, Path.GetFullPath(baseDirectory), getEnvironmentVariable, CancellationToken.None);
     }
 
-    private static FaultlineConfig Load(string text, string displayPath, string? sourcePath, string baseDirectory, Func<string, string?>? getEnvironmentVariable)
+    private static FaultlineConfig Load(string text, string displayPath, string? sourcePath, string baseDirectory, Func<string, string?>? getEnvironmentVariable, CancellationToken cancellationToken)
     {
         text = text.Replace("\r\n", "\n", StringComparison.Ordinal);
+        ConfigFile.CheckPrintable(displayPath, text);
         var reader = new ConfigReader(text, displayPath, baseDirectory, getEnvironmentVariable ?? Environment.GetEnvironmentVariable);
-        var root = Parse(text, displayPath, reader);
+        var root = Parse(text, displayPath, reader, cancellationToken);
         FaultlineConfig? config = null;
         if (root is not null)
         {
@@ -66,22 +52,16 @@ public static partial class ConfigLoader
             config = Build(section, reader, sourcePath, baseDirectory);
         }
 
-        if (reader.Errors.Count > 0 || config is null)
+        cancellationToken.ThrowIfCancellationRequested();
+        if (reader.ErrorCount > 0 || config is null)
         {
-            var errors = reader.Errors
-                .Select((error, index) => (error, index))
-                .OrderBy(e => e.error.Location?.Line ?? 0)
-                .ThenBy(e => e.error.Location?.Column ?? 0)
-                .ThenBy(e => e.index)
-                .Select(e => e.error)
-                .ToList();
-            throw new ConfigException(errors);
+            throw new ConfigException(reader.Errors, reader.ErrorCount);
         }
 
         return config with { Secrets = reader.Secrets };
     }
 
-    private static YamlMappingNode? Parse(string text, string displayPath, ConfigReader reader)
+    private static YamlMappingNode? Parse(string text, string displayPath, ConfigReader reader, CancellationToken cancellationToken)
     {
         if (TooDeep(text) is { } deep)
         {
@@ -92,7 +72,15 @@ public static partial class ConfigLoader
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            // The bounds first, on the parser's events alone: a document past them is refused before the model, which
+            // costs several times as much per node, is built.
+            BoundedParser.Check(text, cancellationToken);
+            stream.Load(new BoundedParser(new Parser(new StringReader(text)), cancellationToken));
+        }
+        catch (ConfigLimitException ex)
+        {
+            reader.Error(reader.Location(ex.Start), ex.Message, ex.Hint);
+            return null;
         }
         catch (YamlException ex)
         {
@@ -178,7 +166,7 @@ public static partial class ConfigLoader
 
     private static Mark? FirstAlias(string text)
     {
-        var parser = new Parser(new StringReader(text));
+        var parser = new BoundedParser(new Parser(new StringReader(text)), CancellationToken.None);
         try
         {
             while (parser.MoveNext())
@@ -189,7 +177,7 @@ public static partial class ConfigLoader
                 }
             }
         }
-        catch (YamlException)
+        catch (Exception ex) when (ex is YamlException or ConfigLimitException or InvalidOperationException)
         {
             return null;
         }
@@ -199,7 +187,7 @@ public static partial class ConfigLoader
 
     private static Mark LastParsedPosition(string text)
     {
-        var parser = new Parser(new StringReader(text));
+        var parser = new BoundedParser(new Parser(new StringReader(text)), CancellationToken.None);
         var last = new Mark();
         try
         {
@@ -209,6 +197,10 @@ public static partial class ConfigLoader
             }
         }
         catch (YamlException ex)
+        {
+            return ex.Start;
+        }
+        catch (ConfigLimitException ex)
         {
             return ex.Start;
         }
@@ -702,34 +694,54 @@ public static partial class ConfigLoader
             }
         }
 
-        // Depth-first search in declaration order; each cycle is reported once, at its first target.
+        // Depth-first search in declaration order, on a stack of its own (a chain of dependsOn can be as long as the
+        // file has targets); each cycle is reported once, at its first target.
         var state = new Dictionary<string, int>(StringComparer.Ordinal);
-        var stack = new List<string>();
-        foreach (var name in byName.Keys)
+        var path = new List<string>();
+        var frames = new Stack<(string Name, int Next)>();
+        foreach (var root in byName.Keys)
         {
-            Visit(name);
-        }
-
-        void Visit(string name)
-        {
-            state[name] = 1;
-            stack.Add(name);
-            foreach (var next in graph[name])
+            Enter(root);
+            while (frames.TryPop(out var frame))
             {
+                var edges = graph[frame.Name];
+                if (frame.Next == edges.Count)
+                {
+                    path.RemoveAt(path.Count - 1);
+                    state[frame.Name] = 2;
+                    continue;
+                }
+
+                frames.Push((frame.Name, frame.Next + 1));
+                var next = edges[frame.Next];
                 if (!state.TryGetValue(next, out var s))
                 {
-                    Visit(next);
+                    Enter(next);
                 }
                 else if (s == 1)
                 {
-                    var cycle = stack.Skip(stack.IndexOf(next)).Append(next).ToList();
-                    reader.Error(byName[next].Location, "dependsOn forms a cycle: " + string.Join(" → ", cycle), "remove one of these dependsOn entries");
+                    var cycle = path[path.IndexOf(next)..];
+                    reader.Error(byName[next].Location, "dependsOn forms a cycle: " + CycleText(cycle), "remove one of these dependsOn entries");
                 }
             }
-
-            stack.RemoveAt(stack.Count - 1);
-            state[name] = 2;
         }
+
+        void Enter(string name)
+        {
+            state[name] = 1;
+            path.Add(name);
+            frames.Push((name, 0));
+        }
+    }
+
+    /// <summary><c>a → b → c → a</c>; a cycle of more than 12 targets shows its first and last 6.</summary>
+    private static string CycleText(List<string> cycle)
+    {
+        const int Shown = 6;
+        var names = cycle.Count <= 2 * Shown
+            ? cycle
+            : [.. cycle[..Shown], string.Create(System.Globalization.CultureInfo.InvariantCulture, $"… ({cycle.Count - 2 * Shown:N0} more)"), .. cycle[^Shown..]];
+        return string.Join(" → ", names.Append(cycle[0]));
     }
 
     [GeneratedRegex(@"^\s*\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\):\s*", RegexOptions.CultureInvariant)]

@@ -48,7 +48,12 @@ internal sealed partial class ConfigReader
     private readonly string _baseDirectory;
     private readonly Func<string, string?> _getVariable;
     private readonly string[] _lines;
-    private readonly List<ConfigError> _errors = [];
+
+    /// <summary>The first errors in file order, at most <see cref="ConfigLimits.MaxErrorsShown"/>: the last of them (by position) on top, dropped first.</summary>
+    private readonly PriorityQueue<ConfigError, (int Line, int Column, long Order)> _errors =
+        new(Comparer<(int Line, int Column, long Order)>.Create((a, b) => b.CompareTo(a)));
+
+    private long _errorCount;
 
     public ConfigReader(string text, string displayPath, string baseDirectory, Func<string, string?> getVariable)
     {
@@ -58,13 +63,29 @@ internal sealed partial class ConfigReader
         _lines = text.Split('\n');
     }
 
-    public IReadOnlyList<ConfigError> Errors => _errors;
+    /// <summary>The errors kept (the first <see cref="ConfigLimits.MaxErrorsShown"/> in file order), in file order.</summary>
+    public IReadOnlyList<ConfigError> Errors => [.. _errors.UnorderedItems.OrderBy(e => e.Priority).Select(e => e.Element)];
+
+    /// <summary>How many errors were reported in all.</summary>
+    public int ErrorCount => (int)Math.Min(_errorCount, int.MaxValue);
 
     public SourceLocation Location(YamlNode node) => new(_displayPath, ToInt(node.Start.Line), ToInt(node.Start.Column));
 
     public SourceLocation Location(Mark mark) => new(_displayPath, ToInt(mark.Line), ToInt(mark.Column));
 
-    public void Error(SourceLocation? location, string message, string? hint = null) => _errors.Add(new ConfigError(location, message, hint));
+    public void Error(SourceLocation? location, string message, string? hint = null)
+    {
+        var error = new ConfigError(location, message, hint);
+        var position = (location?.Line ?? 0, location?.Column ?? 0, _errorCount++);
+        if (_errors.Count < ConfigLimits.MaxErrorsShown)
+        {
+            _errors.Enqueue(error, position);
+        }
+        else
+        {
+            _errors.EnqueueDequeue(error, position);
+        }
+    }
 
     public void Error(YamlNode node, string message, string? hint = null) => Error(Location(node), message, hint);
 
@@ -187,6 +208,12 @@ internal sealed partial class ConfigReader
             return null;
         }
 
+        if (FirstControl(raw) is { } control)
+        {
+            Error(LocationInScalar(scalar, control), $"'{key.Name}' {where} holds the control character U+{(int)raw[control]:X4}", ControlHint);
+            return null;
+        }
+
         var problems = new List<Interpolation.Problem>();
         var filledIn = new List<string>();
         var value = Interpolation.Expand(raw, name => Filled(_getVariable(name), filledIn), problems, out var changed);
@@ -197,6 +224,12 @@ internal sealed partial class ConfigReader
 
         if (value is null)
         {
+            return null;
+        }
+
+        if (changed && FirstControl(value) is not null)
+        {
+            Error(node, $"'{key.Name}' {where} holds a control character once environment variables are filled in", "check the variables it uses: " + ControlHint);
             return null;
         }
 
@@ -219,6 +252,42 @@ internal sealed partial class ConfigReader
 
             return variable;
         }
+    }
+
+    private const string ControlHint = "a value holds text, tabs and line breaks, no other control characters (they would reach headers, commands and terminals)";
+
+    /// <summary>The index of the first control character other than tab and line breaks, if any.</summary>
+    private static int? FirstControl(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (ConfigFile.IsControl(value[i]))
+            {
+                return i;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A name of a mapping the user fills (headers, env, rules): not empty, no control characters.</summary>
+    private bool IsPlainName(YamlNode keyNode, ConfigKey key, string where, out string name)
+    {
+        if (keyNode is YamlScalarNode { Value: { Length: > 0 } value } scalar)
+        {
+            name = value;
+            if (FirstControl(value) is not { } control)
+            {
+                return true;
+            }
+
+            Error(LocationInScalar(scalar, control), $"a name in '{key.Name}' {where} holds the control character U+{(int)value[control]:X4}", ControlHint);
+            return false;
+        }
+
+        name = string.Empty;
+        Error(keyNode, $"a name in '{key.Name}' {where} must be a plain name", null);
+        return false;
     }
 
     private void UnknownKey(YamlNode keyNode, string name, string scope, string? kind, string where)
@@ -266,12 +335,13 @@ internal sealed partial class ConfigReader
             case KeyType.String:
                 {
                     var s = Scalar(node, key, where, allowEmpty: key.Format == KeyFormat.None && !key.Required && key.RequiredFor.Count == 0);
-                    if (s is not null)
+                    if (s is null || JsonTooDeep(key, s, where))
                     {
-                        RecordWholeSecret(key, s.Value);
+                        return null;
                     }
 
-                    return s is null ? null : Format(key, s, where, kind);
+                    RecordWholeSecret(key, s.Value);
+                    return Format(key, s, where, kind);
                 }
 
             case KeyType.Boolean:
@@ -353,6 +423,12 @@ internal sealed partial class ConfigReader
                         return null;
                     }
 
+                    if (key.MaximumDuration is { } longest && duration > longest)
+                    {
+                        Error(node, $"'{key.Name}' {where} is {(s.FromEnvironment ? "too long" : s.Value)}; it must be at most {Durations.FormatExact(longest)}", $"write {key.Name}: {key.Example}, or at most {Durations.FormatExact(longest)}");
+                        return null;
+                    }
+
                     return duration;
                 }
 
@@ -388,14 +464,18 @@ internal sealed partial class ConfigReader
                     var values = new Dictionary<string, string>(key.CaseSensitiveNames ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
                     foreach (var (k, v) in map.Children)
                     {
-                        if (k is not YamlScalarNode { Value: { Length: > 0 } name })
+                        if (!IsPlainName(k, key, where, out var name))
                         {
-                            Error(k, $"a name in '{key.Name}' {where} must be a plain name", null);
                             continue;
                         }
 
                         var s = Scalar(v, key, where, allowEmpty: true);
-                        if (s is not null)
+                        if (s is not null && !key.CaseSensitiveNames && s.Value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+                        {
+                            // A header value is one line: a line break would end the header and start another.
+                            Error(v, $"the value of '{name}' in '{key.Name}' {where} holds a line break", "a header value is one line");
+                        }
+                        else if (s is not null)
                         {
                             values[name] = s.Value;
                             RecordMapSecret(key, name, s.Value);
@@ -453,9 +533,8 @@ internal sealed partial class ConfigReader
                     var sections = new Dictionary<string, Section>(StringComparer.Ordinal);
                     foreach (var (k, v) in map.Children)
                     {
-                        if (k is not YamlScalarNode { Value: { Length: > 0 } name })
+                        if (!IsPlainName(k, key, where, out var name))
                         {
-                            Error(k, $"a name in '{key.Name}' {where} must be a plain name", null);
                             continue;
                         }
 
@@ -512,15 +591,16 @@ internal sealed partial class ConfigReader
         if (node is YamlScalarNode)
         {
             var text = Scalar(node, key, where, allowEmpty: true);
-            if (text is not null)
+            if (text is null || JsonTooDeep(key, text, where))
             {
-                RecordWholeSecret(key, text.Value);
+                return null;
             }
 
+            RecordWholeSecret(key, text.Value);
             return text;
         }
 
-        var errors = _errors.Count;
+        var errors = _errorCount;
         var fromEnvironment = false;
         using var stream = new MemoryStream();
         using (var writer = new System.Text.Json.Utf8JsonWriter(stream))
@@ -528,7 +608,7 @@ internal sealed partial class ConfigReader
             WriteJson(writer, node);
         }
 
-        if (_errors.Count > errors)
+        if (_errorCount > errors)
         {
             return null;
         }
@@ -545,9 +625,8 @@ internal sealed partial class ConfigReader
                     writer.WriteStartObject();
                     foreach (var (k, v) in mapping.Children)
                     {
-                        if (k is not YamlScalarNode { Value: { Length: > 0 } name })
+                        if (!IsPlainName(k, key, where, out var name))
                         {
-                            Error(k, $"a name in '{key.Name}' {where} must be a plain name", null);
                             continue;
                         }
 
@@ -611,6 +690,38 @@ internal sealed partial class ConfigReader
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// A secret value written as JSON text (a body, a message) is parsed for its credential fields: it may nest at most
+    /// <see cref="ConfigLimits.MaxDepth"/> levels, like YAML (the reader keeps no stack; text that is not JSON is left alone).
+    /// </summary>
+    private bool JsonTooDeep(ConfigKey key, LocatedString s, string where)
+    {
+        var text = s.Value.AsSpan().TrimStart();
+        if (key.Secrecy != Secrecy.Whole || text.IsEmpty || (text[0] != '{' && text[0] != '['))
+        {
+            return false;
+        }
+
+        var reader = new System.Text.Json.Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(s.Value), new System.Text.Json.JsonReaderOptions { MaxDepth = int.MaxValue });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is System.Text.Json.JsonTokenType.StartObject or System.Text.Json.JsonTokenType.StartArray && reader.CurrentDepth >= ConfigLimits.MaxDepth)
+                {
+                    Error(s.Node, $"the JSON in '{key.Name}' {where} nests more than {ConfigLimits.MaxDepth} levels deep", "a message or body needs a few levels: check the value");
+                    return true;
+                }
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not JSON: sent as written.
+        }
+
+        return false;
     }
 
     private static string NestedWhere(string keyName, string where) => $"in '{keyName}' {where}";

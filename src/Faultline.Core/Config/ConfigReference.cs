@@ -114,7 +114,13 @@ internal static class ConfigReference
             KeyType.Boolean => "boolean",
             KeyType.Integer => "integer" + Range(),
             KeyType.Number => "number" + Range(),
-            KeyType.Duration => key.MinimumDuration is { } shortest ? $"duration ≥ {Model.Durations.Format(shortest)}" : "duration",
+            KeyType.Duration => (key.MinimumDuration, key.MaximumDuration) switch
+            {
+                ({ } shortest, { } longest) => $"duration {Model.Durations.Format(shortest)}..{Model.Durations.FormatExact(longest)}",
+                ({ } shortest, null) => $"duration ≥ {Model.Durations.Format(shortest)}",
+                (null, { } longest) => $"duration ≤ {Model.Durations.FormatExact(longest)}",
+                _ => "duration",
+            },
             KeyType.Timestamp => "timestamp",
             KeyType.StringList => key.Format switch
             {

@@ -177,6 +177,16 @@ public static class ConfigSchema
             description += " Default: " + key.Default + ".";
         }
 
+        if (key.MinimumDuration is { } shortest)
+        {
+            description += " At least " + Durations.Format(shortest) + ".";
+        }
+
+        if (key.MaximumDuration is { } longest)
+        {
+            description += " At most " + Durations.FormatExact(longest) + ".";
+        }
+
         JsonObject schema;
         switch (key.Type)
         {

@@ -3,15 +3,25 @@ namespace Faultline.Core.Config;
 /// <summary>"Did you mean ...?" by edit distance.</summary>
 internal static class Suggestions
 {
+    /// <summary>Longer strings are not compared character by character.</summary>
+    private const int MaxLength = 256;
+
     /// <summary>The candidate nearest to <paramref name="input"/>, if it is near enough to be a likely typo.</summary>
     public static string? Nearest(string input, IEnumerable<string> candidates, StringComparison comparison = StringComparison.OrdinalIgnoreCase)
     {
+        if (input.Length > MaxLength)
+        {
+            // No name is that long: nothing is near it (and a huge key from the file is not copied once per candidate).
+            return null;
+        }
+
         var ignoreCase = comparison is StringComparison.OrdinalIgnoreCase or StringComparison.InvariantCultureIgnoreCase or StringComparison.CurrentCultureIgnoreCase;
+        var compared = ignoreCase ? input.ToUpperInvariant() : input;
         string? best = null;
         var bestDistance = int.MaxValue;
         foreach (var candidate in candidates)
         {
-            var distance = Distance(ignoreCase ? input.ToUpperInvariant() : input, ignoreCase ? candidate.ToUpperInvariant() : candidate);
+            var distance = Distance(compared, ignoreCase ? candidate.ToUpperInvariant() : candidate);
             if (distance < bestDistance)
             {
                 best = candidate;
@@ -31,7 +41,7 @@ internal static class Suggestions
     /// <summary>Optimal string alignment distance (Levenshtein plus adjacent transpositions).</summary>
     public static int Distance(string a, string b)
     {
-        if (a.Length > 256 || b.Length > 256)
+        if (a.Length > MaxLength || b.Length > MaxLength)
         {
             return Math.Max(a.Length, b.Length);
         }

@@ -81,6 +81,20 @@ public static class Durations
         return string.Create(CultureInfo.InvariantCulture, $"{Math.Round(value.TotalDays, 1)}d");
     }
 
+    /// <summary>The largest unit that writes <paramref name="value"/> exactly, as a config would: <c>1h</c>, <c>24h</c> stays <c>1d</c>, <c>90s</c>.</summary>
+    public static string FormatExact(TimeSpan value)
+    {
+        foreach (var (unit, length) in new[] { ("d", TimeSpan.FromDays(1)), ("h", TimeSpan.FromHours(1)), ("m", TimeSpan.FromMinutes(1)), ("s", TimeSpan.FromSeconds(1)) })
+        {
+            if (value >= length && value.Ticks % length.Ticks == 0)
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"{value.Ticks / length.Ticks}{unit}");
+            }
+        }
+
+        return Format(value);
+    }
+
     /// <summary>Prose form for messages: <c>250 ms</c>, <c>5 s</c>, <c>3.2 min</c>, <c>13.5 days</c>.</summary>
     public static string Describe(TimeSpan value)
     {
