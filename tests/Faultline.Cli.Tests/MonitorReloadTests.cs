@@ -20,7 +20,7 @@ public sealed class MonitorReloadTests
 
         File.WriteAllText(monitor.File, "targets: " + new string('[', 100_000) + "\n");
         await monitor.WaitForStillRunningAsync(1);
-        Assert.Contains("nested more than 64 levels", monitor.Error.Text, StringComparison.Ordinal);
+        Assert.Contains("nests mappings and lists more than 64 levels", monitor.Error.Text, StringComparison.Ordinal);
 
         await monitor.AppliesAnotherEditAsync();
     }

@@ -175,7 +175,7 @@ internal static class ConfigKeys
 
         new(Defaults, "timeout", KeyType.Duration, "Hard deadline of each target that sets no timeout of its own.") { Default = "10s", Example = "10s", MaximumDuration = ConfigLimits.MaxTimeout },
         new(Defaults, "concurrency", KeyType.Integer, "How many targets are probed at once.") { Default = "64", Minimum = 1, Maximum = 1024, Example = "64" },
-        new(Defaults, "checkDeadline", KeyType.Duration, "How long a run waits for probe slots (defaults.concurrency): a target still waiting when it passes is reported not-started, never probed and never a root cause. A target that started keeps its own timeout, so a run ends within checkDeadline plus the longest timeout.") { Default = "1m", Example = "2m", MinimumDuration = TimeSpan.FromSeconds(1) },
+        new(Defaults, "checkDeadline", KeyType.Duration, "How long a run waits for probe slots (defaults.concurrency): a target still waiting when it passes is reported not-started, never probed and never a root cause. A target that started keeps its own timeout, so a run ends within checkDeadline plus the longest timeout.") { Default = "1m", Example = "2m", MinimumDuration = TimeSpan.FromSeconds(1), MaximumDuration = ConfigLimits.MaxTimeout },
         new(Defaults, "owner", KeyType.String, "The side (infrastructure or application) of the configuration-layer findings (secrets, credentials, settings) of every target that sets no owner of its own, " + OwnerText) { Format = KeyFormat.OneOf, Values = Owners, Default = "by error kind", Example = "application" },
 
         new(Target, "name", KeyType.String, "Unique name of the target: letters, digits, '-', '_', '.', '/'.") { Required = true, Format = KeyFormat.TargetName, Example = "api" },

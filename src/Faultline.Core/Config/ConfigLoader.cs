@@ -63,12 +63,6 @@ public static partial class ConfigLoader
 
     private static YamlMappingNode? Parse(string text, string displayPath, ConfigReader reader, CancellationToken cancellationToken)
     {
-        if (TooDeep(text) is { } deep)
-        {
-            reader.Error(reader.Location(deep), $"invalid YAML: lists and mappings nested more than {MaxNesting} levels deep", "a Faultline config needs a few levels; look for a run of unclosed [ or {");
-            return null;
-        }
-
         var stream = new YamlStream();
         try
         {
