@@ -60,9 +60,11 @@ public sealed class InFlightProbeTests(ITestOutputHelper output)
         output.WriteLine($"{kind}: each run took (ms): " + string.Join(", ", took.Select(t => Math.Round(t.TotalMilliseconds))));
         output.WriteLine($"{kind}: time each probe outlived its run (ms): " + string.Join(", ", lingering.Select(t => Math.Round(t.TotalMilliseconds))));
 
-        // The probe itself ends at its 1 s deadline (a loaded machine may add a little), not whenever a driver's own
-        // timer fires. The first run also pays for loading and compiling the probe, so it is not held to that.
-        Assert.All(took.Skip(1), t => Assert.True(t < target.Timeout!.Value + TimeSpan.FromMilliseconds(600), $"a {kind} run took {t.TotalMilliseconds:F0} ms for a 1 s deadline"));
+        // The probe itself ends at its 1 s deadline, not whenever a driver's own timer fires (a postgres probe took 2 s
+        // in every run before). Judged by the median of the runs after the first (which pays for loading and compiling
+        // the probe): one run stretched by a loaded machine is noise, a probe that overruns its deadline does so every time.
+        var median = took.Skip(1).Order().ElementAt(took.Count / 2 - 1);
+        Assert.True(median < target.Timeout!.Value + TimeSpan.FromMilliseconds(500), $"a {kind} run took {median.TotalMilliseconds:F0} ms (median) for a 1 s deadline");
         Assert.All(lingering, t => Assert.True(t < TimeSpan.FromMilliseconds(250), $"a {kind} probe kept working {t.TotalMilliseconds:F0} ms after its run had reported"));
     }
 }
