@@ -135,29 +135,8 @@ public sealed partial class CheckRunner
         var error = new ProbeError(
             ErrorKind.NotStarted,
             $"not started: every one of the {config.Defaults.Concurrency} probe slots was still busy when the check's deadline of {Durations.Describe(config.Defaults.CheckDeadline)} passed");
-        var observation = Failed(target, _time.GetTimestamp(), error);
-        var classification = Classifier.Classify(target, observation, []);
         LogNotStarted(_logger, target.Name);
-        return
-        [
-            new TargetResult
-            {
-                Name = target.Name,
-                Kind = target.Kind,
-                Target = observation.Target,
-                Category = target.Category,
-                Critical = target.Critical,
-                Status = ResultStatus.Fail,
-                Layer = classification.Layer,
-                Side = classification.Side,
-                Error = new ResultError(error.Kind.Wire(), error.Message),
-                Evidence = classification.Evidence,
-                Remedy = classification.Remedy,
-                DependsOn = target.DependsOn,
-                Service = target.Service,
-                Observation = observation,
-            },
-        ];
+        return Judge(target, Failed(target, _time.GetTimestamp(), error), conditions: []);
     }
 
     private async Task<IReadOnlyList<TargetResult>> RunTargetAsync(FaultlineConfig config, TargetSpec target, CheckOptions options, SecretRedactor redactor, CancellationToken callerToken)
@@ -172,8 +151,12 @@ public sealed partial class CheckRunner
         var observation = target.Kind == TargetKinds.Concurrency
             ? await ObserveConcurrencyAsync(config, target, options, redactor, callerToken).ConfigureAwait(false)
             : await ObserveAsync(config, target, timeout, options, redactor, callerToken).ConfigureAwait(false);
-        var conditions = EvaluateConditions(target, observation);
+        return Judge(target, observation, EvaluateConditions(target, observation));
+    }
 
+    /// <summary>A target's result (and its inside components' results) from what its probe observed and its conditions.</summary>
+    private List<TargetResult> Judge(TargetSpec target, Observation observation, List<ConditionResult> conditions)
+    {
         var status = observation.Error is not null || conditions.Any(c => !c.Ok)
             ? ResultStatus.Fail
             : observation.Warnings.Count > 0 ? ResultStatus.Warn : ResultStatus.Pass;
