@@ -180,6 +180,24 @@ public sealed class HttpProbeTests : IDisposable
     }
 
     [Fact]
+    public async Task ProbeAsync_ServerResetsOnAccept_AlwaysReportsConnectionReset()
+    {
+        // The reset can land at any instant after the handshake, including while the HTTP stack asks the
+        // socket for its peer (ENOTCONN surfaces there as a bare SocketException): every run is a reset, none throws.
+        await using var server = TestServers.ResetOnAccept();
+
+        var kinds = new Dictionary<string, int>();
+        for (var i = 0; i < 400; i++)
+        {
+            var observation = await RunAsync(Http($"http://127.0.0.1:{server.Port}/"));
+            var key = $"{observation.Error?.Kind.Wire() ?? "no error"}/{observation.Error?.Phase}";
+            kinds[key] = kinds.GetValueOrDefault(key) + 1;
+        }
+
+        Assert.True(kinds.Keys.All(k => k is "connection-reset/connect" or "connection-reset/request"), string.Join(", ", kinds.Select(k => $"{k.Key}: {k.Value}")));
+    }
+
+    [Fact]
     public async Task ProbeAsync_CallerCancelsWhileWaiting_ThrowsInsteadOfReportingTimeout()
     {
         await using var server = TestServers.Hung();

@@ -31,6 +31,9 @@ public static class TestServers
     /// <summary>Accepts, reads the request, then resets the connection (RST via linger 0).</summary>
     public static ResetServer Reset() => new();
 
+    /// <summary>Resets every connection as soon as it is accepted, before reading anything (a firewall or proxy that refuses after the handshake).</summary>
+    public static ResetServer ResetOnAccept() => new() { OnAccept = true };
+
     /// <summary>Answers every request with <paramref name="rawResponse"/> verbatim (status line, headers, body), over TLS when <paramref name="certificate"/> is given.</summary>
     public static RawHttpServer Http(string rawResponse, X509Certificate2? certificate = null) =>
         new(_ => rawResponse, certificate);
@@ -239,10 +242,17 @@ public sealed class BannerServer(string banner) : LoopbackServer
 /// <summary>Accepts, waits for the first bytes of the request, then closes with RST.</summary>
 public sealed class ResetServer : LoopbackServer
 {
+    /// <summary>Reset at once instead of after the first bytes of a request.</summary>
+    public bool OnAccept { get; init; }
+
     protected override async Task HandleAsync(Socket connection, CancellationToken cancellationToken)
     {
-        var buffer = new byte[1024];
-        await connection.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        if (!OnAccept)
+        {
+            var buffer = new byte[1024];
+            await connection.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+
         connection.LingerState = new LingerOption(enable: true, seconds: 0);
         connection.Close();
     }

@@ -126,7 +126,7 @@ internal sealed class HttpProbe : IProbe
         {
             return run.Observe(display, exchange.DeadlineError(ex)) with { Tls = exchange.TlsFacts() };
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or ProbeException)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or SocketException or ProbeException)
         {
             return run.Observe(display, exchange.Failure(ex)) with { Tls = exchange.TlsFacts() };
         }
@@ -281,7 +281,7 @@ internal sealed class HttpProbe : IProbe
             {
                 return socket.SocketErrorCode switch
                 {
-                    SocketError.ConnectionReset => new ProbeError(ErrorKind.ConnectionReset, $"{Endpoint} reset the connection {during}") { Phase = phase, Code = socket.SocketErrorCode.ToString(), Exception = exception },
+                    SocketError.ConnectionReset or SocketError.NotConnected => new ProbeError(ErrorKind.ConnectionReset, $"{Endpoint} reset the connection {during}") { Phase = phase, Code = socket.SocketErrorCode.ToString(), Exception = exception },
                     SocketError.TimedOut => new ProbeError(ErrorKind.ReadTimeout, $"connection to {Endpoint} timed out {during}") { Phase = phase, Code = socket.SocketErrorCode.ToString(), Exception = exception },
                     _ => new ProbeError(ErrorKind.ConnectionClosed, $"connection to {Endpoint} failed {during} ({socket.SocketErrorCode})") { Phase = phase, Code = socket.SocketErrorCode.ToString(), Exception = exception },
                 };

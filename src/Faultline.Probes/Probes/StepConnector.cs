@@ -149,7 +149,7 @@ internal sealed class StepConnector(TargetSpec target, ProbeContext context, Pro
         {
             return socket.SocketErrorCode switch
             {
-                SocketError.ConnectionReset => new ProbeError(ErrorKind.ConnectionReset, $"{Endpoint} reset the connection during the {phase}") { Phase = phase, Code = socket.SocketErrorCode.ToString(), Exception = exception },
+                SocketError.ConnectionReset or SocketError.NotConnected => new ProbeError(ErrorKind.ConnectionReset, $"{Endpoint} reset the connection during the {phase}") { Phase = phase, Code = socket.SocketErrorCode.ToString(), Exception = exception },
                 _ => new ProbeError(ErrorKind.ConnectionClosed, $"connection to {Endpoint} failed during the {phase} ({socket.SocketErrorCode})") { Phase = phase, Code = socket.SocketErrorCode.ToString(), Exception = exception },
             };
         }

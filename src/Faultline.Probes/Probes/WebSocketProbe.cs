@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -58,7 +59,7 @@ internal sealed class WebSocketProbe : IProbe
             {
                 error = connector.DeadlineError(ex, waited => exchange.MissingError(waited));
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or ProbeException or WebSocketException)
+            catch (Exception ex) when (ex is HttpRequestException or IOException or SocketException or ProbeException or WebSocketException)
             {
                 error = run.Phase == "events" ? exchange.ClosedError(connector.Endpoint, ex) : connector.Failure(ex);
             }
