@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Faultline.AspNetCore;
 using Faultline.Core.Model;
+using Polly;
+using Polly.Registry;
 using StackExchange.Redis;
 
 namespace GoldenPath;
@@ -7,8 +10,11 @@ namespace GoldenPath;
 /// <summary>
 /// The last answer of each user in Redis (<c>goldenpath:last-answer:USERNAME</c>, JSON, 24 h).
 /// Redis is optional: when it is not configured, not connected, slow or failing, the write is
-/// skipped or abandoned after <see cref="SampleSettings.CacheTimeout"/>, logged, and the chat goes
-/// on. Owns and disposes its connection.
+/// skipped or abandoned, logged, and the chat goes on. Writes go through the <c>redis</c> dependency's
+/// Faultline pipeline: its request timeout (<c>Faultline:Requests:redis:Timeout</c>, 500 ms in the Lab
+/// and Test profiles, 1 s elsewhere) bounds each one, and its circuit breaker — the one the startup
+/// phase and the background check share — skips writes at once while Redis keeps failing. Owns and
+/// disposes its connection.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -23,7 +29,7 @@ namespace GoldenPath;
 /// is down at startup or comes back after a failure is used again without a restart.
 /// </para>
 /// </remarks>
-internal sealed partial class AnswerCache(SampleSettings settings, TimeProvider time, ILogger<AnswerCache> logger) : IAsyncDisposable
+internal sealed partial class AnswerCache(SampleSettings settings, ResiliencePipelineProvider<string> pipelines, ILogger<AnswerCache> logger) : IAsyncDisposable
 {
     public const string KeyPrefix = "goldenpath:last-answer:";
 
@@ -95,21 +101,23 @@ internal sealed partial class AnswerCache(SampleSettings settings, TimeProvider 
         await connection.GetDatabase().PingAsync().WaitAsync(cancellationToken);
     }
 
+    private readonly ResiliencePipeline _writes = pipelines.GetPipeline(StartupPhases.RedisDependency);
+
     /// <summary>
     /// Stores the user's last answer; returns false (and logs why) when Redis is absent, not
-    /// connected, failing, or does not confirm the write within <see cref="SampleSettings.CacheTimeout"/>.
+    /// connected, failing, its circuit is open, or it does not confirm the write within the request timeout.
     /// </summary>
     public Task<bool> StoreLastAnswerAsync(string username, Guid runId, string question, string answer, DateTimeOffset at) =>
-        StoreAsync(username, runId, question, answer, at, settings.CacheTimeout);
+        StoreAsync(username, runId, question, answer, at, bounded: true);
 
     /// <summary>
     /// The <c>cache-blocks-chat</c> drill: the same write with no bound of its own, so the caller waits
     /// as long as StackExchange.Redis does (its async timeout), and a connection that lost a reply is kept.
     /// </summary>
     public Task<bool> StoreLastAnswerUnboundedAsync(string username, Guid runId, string question, string answer, DateTimeOffset at) =>
-        StoreAsync(username, runId, question, answer, at, bound: null);
+        StoreAsync(username, runId, question, answer, at, bounded: false);
 
-    private async Task<bool> StoreAsync(string username, Guid runId, string question, string answer, DateTimeOffset at, TimeSpan? bound)
+    private async Task<bool> StoreAsync(string username, Guid runId, string question, string answer, DateTimeOffset at, bool bounded)
     {
         Task<ConnectionMultiplexer>? connecting;
         lock (_gate)
@@ -127,16 +135,33 @@ internal sealed partial class AnswerCache(SampleSettings settings, TimeProvider 
         var value = JsonSerializer.Serialize(new CachedAnswer(runId, question, answer, at), JsonDefaults.Options);
         try
         {
-            var write = connection.GetDatabase().StringSetAsync(KeyFor(username), value, Expiry);
-            return bound is { } timeout
-                ? await write.WaitAsync(timeout, time)
-                : await write;
+            if (!bounded)
+            {
+                return await connection.GetDatabase().StringSetAsync(KeyFor(username), value, Expiry);
+            }
+
+            // StackExchange.Redis takes no token: WaitAsync gives the pipeline's timeout something to cancel.
+            return await _writes.ExecuteAsync(
+                async token => await connection.GetDatabase().StringSetAsync(KeyFor(username), value, Expiry).WaitAsync(token),
+                CancellationToken.None);
         }
-        catch (TimeoutException) when (bound is { } timeout)
+        catch (DependencyUnavailableException ex) when (ex.Reason == DependencyUnavailableReason.TimedOut)
         {
-            // The bound (or StackExchange.Redis's own timeout, when shorter) passed without a reply.
-            LogCacheWriteTimedOut(logger, runId, timeout.TotalMilliseconds);
+            LogCacheWriteTimedOut(logger, runId, ex.Timeout?.TotalMilliseconds ?? 0);
             Replace(connecting);
+            return false;
+        }
+        catch (TimeoutException) when (bounded)
+        {
+            // StackExchange.Redis's own timeout came first: the connection missed a reply all the same.
+            LogCacheWriteTimedOut(logger, runId, settings.Redis?.AsyncTimeout ?? 0);
+            Replace(connecting);
+            return false;
+        }
+        catch (DependencyUnavailableException)
+        {
+            // The redis circuit is open: Redis failed repeatedly; skip the write without asking it.
+            LogCacheSkipped(logger, runId, "circuit open");
             return false;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)

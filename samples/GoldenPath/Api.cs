@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Faultline.AspNetCore;
 using Npgsql;
 
 namespace GoldenPath;
@@ -11,6 +13,9 @@ internal sealed record TokenResponse(string Token);
 
 /// <summary>Every API error: a stable code and a sentence for people. Never exception text.</summary>
 internal sealed record ApiError(string Error, string Message);
+
+/// <summary>The 503 body of a request refused because a dependency is unavailable: names the dependency.</summary>
+internal sealed record DependencyError(string Error, string Dependency, string Reason, string Message);
 
 internal sealed record MessageView(string Role, string Content, DateTimeOffset CreatedAt);
 
@@ -64,6 +69,11 @@ internal static partial class Api
             LogRegistered(logger, username);
             return Results.Json(new TokenResponse(tokens.Issue(user)), JsonDefaults.Options, statusCode: StatusCodes.Status201Created);
         }
+        catch (DependencyUnavailableException ex)
+        {
+            LogDependencyUnavailable(logger, "register", ex.Dependency, ex.Message);
+            return DependencyUnavailable(request.HttpContext.Response, ex);
+        }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
             LogDatabaseFailed(logger, "register", ex);
@@ -98,6 +108,11 @@ internal static partial class Api
             LogLoggedIn(logger, username);
             return Results.Json(new TokenResponse(tokens.Issue(user)), JsonDefaults.Options);
         }
+        catch (DependencyUnavailableException ex)
+        {
+            LogDependencyUnavailable(logger, "login", ex.Dependency, ex.Message);
+            return DependencyUnavailable(request.HttpContext.Response, ex);
+        }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
             LogDatabaseFailed(logger, "login", ex);
@@ -117,6 +132,11 @@ internal static partial class Api
         {
             var conversations = await database.HistoryAsync(user.Id, take, context.RequestAborted);
             return Results.Json(new HistoryView([.. conversations.Select(ConversationView.From)]), JsonDefaults.Options);
+        }
+        catch (DependencyUnavailableException ex)
+        {
+            LogDependencyUnavailable(loggers.CreateLogger(typeof(Api)), "history", ex.Dependency, ex.Message);
+            return DependencyUnavailable(context.Response, ex);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
@@ -138,6 +158,11 @@ internal static partial class Api
             return conversation is null
                 ? Error(StatusCodes.Status404NotFound, "not_found", "no conversation of yours has this run id")
                 : Results.Json(ConversationView.From(conversation), JsonDefaults.Options);
+        }
+        catch (DependencyUnavailableException ex)
+        {
+            LogDependencyUnavailable(loggers.CreateLogger(typeof(Api)), "conversation", ex.Dependency, ex.Message);
+            return DependencyUnavailable(context.Response, ex);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
@@ -173,6 +198,21 @@ internal static partial class Api
 
     private static IResult DatabaseUnavailable() =>
         Error(StatusCodes.Status503ServiceUnavailable, "database_unavailable", "the database is not reachable; try again later");
+
+    /// <summary>503 naming the dependency (with Retry-After while its circuit is open): refused at once, not after a connection timeout.</summary>
+    private static IResult DependencyUnavailable(HttpResponse response, DependencyUnavailableException exception)
+    {
+        if (exception.RetryAfter is { } after && after > TimeSpan.Zero)
+        {
+            response.Headers.RetryAfter = ((int)Math.Ceiling(after.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        var reason = exception.Reason == DependencyUnavailableReason.CircuitOpen ? "circuit-open" : "timed-out";
+        return Results.Json(
+            new DependencyError("dependency_unavailable", exception.Dependency, reason, exception.Message + "; try again later"),
+            JsonDefaults.Options,
+            statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
 
     private static async Task<((string Username, string Password)? Credentials, IResult? Problem)> ReadCredentialsAsync(HttpRequest request)
     {
@@ -227,6 +267,9 @@ internal static partial class Api
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Login refused for {Username}")]
     private static partial void LogLoginRejected(ILogger logger, string username);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Refused {Operation}: {Dependency} unavailable: {Reason}")]
+    private static partial void LogDependencyUnavailable(ILogger logger, string operation, string dependency, string reason);
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Database call failed during {Operation}")]
     private static partial void LogDatabaseFailed(ILogger logger, string operation, Exception exception);

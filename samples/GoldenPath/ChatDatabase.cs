@@ -1,4 +1,7 @@
+using Faultline.AspNetCore;
 using Npgsql;
+using Polly;
+using Polly.Registry;
 
 namespace GoldenPath;
 
@@ -15,8 +18,18 @@ internal sealed record ConversationRecord(Guid RunId, string AgentName, DateTime
 /// Users, conversations and messages in PostgreSQL. The data source is created from the checked
 /// connection string on first use (after the configuration phase) and owned by the container.
 /// </summary>
-internal sealed class ChatDatabase(NpgsqlDataSource dataSource, TimeProvider time)
+/// <remarks>
+/// Request-path calls go through the <c>postgres</c> dependency's Faultline pipelines (timeout and the
+/// circuit breaker its startup phase and background check share; reads through the idempotent one, with
+/// retries): while PostgreSQL is down they fail fast with <see cref="DependencyUnavailableException"/>
+/// instead of each waiting for a connection timeout. Startup work (schema, warm-up) is guarded by the
+/// startup plan instead.
+/// </remarks>
+internal sealed class ChatDatabase(NpgsqlDataSource dataSource, TimeProvider time, ResiliencePipelineProvider<string> pipelines)
 {
+    private readonly ResiliencePipeline _writes = pipelines.GetPipeline(StartupPhases.PostgresDependency);
+    private readonly ResiliencePipeline _reads = pipelines.GetPipeline(FaultlinePipelines.Idempotent(StartupPhases.PostgresDependency));
+
     /// <summary>Serialises concurrent schema creation by several instances starting at once.</summary>
     private const long SchemaLockId = 0x601D_E7A7;
 
@@ -125,23 +138,26 @@ internal sealed class ChatDatabase(NpgsqlDataSource dataSource, TimeProvider tim
     }
 
     /// <summary>Adds a user; null when the name is taken.</summary>
-    public async Task<UserRecord?> TryAddUserAsync(string username, string passwordHash, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            "INSERT INTO users (username, password_hash, created_at) VALUES (@username, @hash, @created) RETURNING id");
-        command.Parameters.AddWithValue("username", username);
-        command.Parameters.AddWithValue("hash", passwordHash);
-        command.Parameters.AddWithValue("created", time.GetUtcNow());
-        try
-        {
-            var id = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-            return new UserRecord(id, username, passwordHash);
-        }
-        catch (PostgresException ex) when (ex.SqlState == UniqueViolation)
-        {
-            return null;
-        }
-    }
+    public ValueTask<UserRecord?> TryAddUserAsync(string username, string passwordHash, CancellationToken cancellationToken) =>
+        _writes.ExecuteAsync(
+            async token =>
+            {
+                await using var command = dataSource.CreateCommand(
+                    "INSERT INTO users (username, password_hash, created_at) VALUES (@username, @hash, @created) RETURNING id");
+                command.Parameters.AddWithValue("username", username);
+                command.Parameters.AddWithValue("hash", passwordHash);
+                command.Parameters.AddWithValue("created", time.GetUtcNow());
+                try
+                {
+                    var id = (long)(await command.ExecuteScalarAsync(token))!;
+                    return new UserRecord(id, username, passwordHash);
+                }
+                catch (PostgresException ex) when (ex.SqlState == UniqueViolation)
+                {
+                    return null;
+                }
+            },
+            cancellationToken);
 
     /// <summary>Creates the user, or sets its password when it exists (so a rotated demo password takes effect on restart).</summary>
     public async Task UpsertUserAsync(string username, string passwordHash, CancellationToken cancellationToken)
@@ -156,18 +172,26 @@ internal sealed class ChatDatabase(NpgsqlDataSource dataSource, TimeProvider tim
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<UserRecord?> FindUserAsync(string username, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT id, username, password_hash FROM users WHERE username = @username");
-        command.Parameters.AddWithValue("username", username);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new UserRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2))
-            : null;
-    }
+    public ValueTask<UserRecord?> FindUserAsync(string username, CancellationToken cancellationToken) =>
+        _reads.ExecuteAsync(
+            async token =>
+            {
+                await using var command = dataSource.CreateCommand("SELECT id, username, password_hash FROM users WHERE username = @username");
+                command.Parameters.AddWithValue("username", username);
+                await using var reader = await command.ExecuteReaderAsync(token);
+                return await reader.ReadAsync(token)
+                    ? new UserRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2))
+                    : null;
+            },
+            cancellationToken);
 
     /// <summary>Stores one exchange (the user's message and the answer) atomically.</summary>
-    public async Task SaveExchangeAsync(Guid runId, long userId, string agentName, string question, string answer, CancellationToken cancellationToken)
+    public ValueTask SaveExchangeAsync(Guid runId, long userId, string agentName, string question, string answer, CancellationToken cancellationToken) =>
+        _writes.ExecuteAsync(
+            token => new ValueTask(InsertExchangeAsync(runId, userId, agentName, question, answer, token)),
+            cancellationToken);
+
+    private async Task InsertExchangeAsync(Guid runId, long userId, string agentName, string question, string answer, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -213,7 +237,17 @@ internal sealed class ChatDatabase(NpgsqlDataSource dataSource, TimeProvider tim
     public Task<IReadOnlyList<ConversationRecord>> HistoryAsync(long userId, int limit, CancellationToken cancellationToken) =>
         ReadConversationsAsync("WHERE c.user_id = @user", _ => { }, userId, limit, cancellationToken);
 
-    private async Task<IReadOnlyList<ConversationRecord>> ReadConversationsAsync(
+    private Task<IReadOnlyList<ConversationRecord>> ReadConversationsAsync(
+        string where,
+        Action<NpgsqlCommand> bind,
+        long userId,
+        int limit,
+        CancellationToken cancellationToken) =>
+        _reads.ExecuteAsync(
+            token => new ValueTask<IReadOnlyList<ConversationRecord>>(QueryConversationsAsync(where, bind, userId, limit, token)),
+            cancellationToken).AsTask();
+
+    private async Task<IReadOnlyList<ConversationRecord>> QueryConversationsAsync(
         string where,
         Action<NpgsqlCommand> bind,
         long userId,

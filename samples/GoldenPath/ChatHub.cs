@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
+using Faultline.AspNetCore;
 using Npgsql;
 
 namespace GoldenPath;
@@ -189,8 +190,9 @@ internal sealed partial class ChatHub(
         {
             await database.SaveExchangeAsync(runId, user.Id, CalculatorAgent.Name, text, answer, cancellationToken);
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or DependencyUnavailableException)
         {
+            // DependencyUnavailableException: the postgres pipeline refused at once (open circuit) or timed the call out.
             LogStoreFailed(logger, runId, ex);
             await SendAsync(socket, ChatEventTypes.Error, runId, new ErrorPayload("storage_unavailable", "the conversation could not be stored; try again"), cancellationToken);
             return;
@@ -205,7 +207,7 @@ internal sealed partial class ChatHub(
         }
         else
         {
-            // Bounded by Cache:Timeout: a slow or unreachable Redis costs an uncached answer, not a stalled chat.
+            // Through the redis pipeline (Faultline:Requests:redis:Timeout, its breaker): a slow or unreachable Redis costs an uncached answer, not a stalled chat.
             cached = await cache.StoreLastAnswerAsync(user.Username, runId, text, answer, time.GetUtcNow());
         }
 

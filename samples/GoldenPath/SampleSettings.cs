@@ -22,13 +22,8 @@ internal sealed class SampleSettings
     public const string DemoPasswordKey = "Demo:Password";
     public const string DefaultDemoUsername = "demo";
     public const string WarmUpConnectionsKey = "Database:WarmUpConnections";
+    /// <summary>The sample's former cache bound; the request timeout of the <c>redis</c> dependency (<c>Faultline:Requests:redis:Timeout</c>) replaced it.</summary>
     public const string CacheTimeoutKey = "Cache:Timeout";
-
-    /// <summary>How long a chat waits for the cache write by default (<see cref="CacheTimeoutKey"/>).</summary>
-    public static readonly TimeSpan DefaultCacheTimeout = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>The longest <see cref="CacheTimeoutKey"/> accepted: the cache must never hold a chat for long.</summary>
-    public static readonly TimeSpan MaxCacheTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The most connections <see cref="WarmUpConnectionsKey"/> may ask for.</summary>
     public const int MaxWarmUpConnections = 100;
@@ -59,8 +54,6 @@ internal sealed class SampleSettings
     /// <summary>Connections the database phase opens at once and keeps in the pool (<c>Database:WarmUpConnections</c>, default 0).</summary>
     public int WarmUpConnections => Current.WarmUpConnections;
 
-    /// <summary>How long a chat waits for Redis to confirm the cache write before answering uncached (<c>Cache:Timeout</c>, default 500 ms).</summary>
-    public TimeSpan CacheTimeout => Current.CacheTimeout;
 
     /// <summary>The JWT signing key, or null before the configuration phase (tokens then fail validation).</summary>
     public SymmetricSecurityKey? SigningKey => _loaded?.SigningKey;
@@ -134,12 +127,9 @@ internal sealed class SampleSettings
             throw Fail(ErrorKind.ConfigInvalid, $"{WarmUpConnectionsKey} must be a whole number from 0 to {MaxWarmUpConnections}");
         }
 
-        var cacheTimeout = DefaultCacheTimeout;
-        var cacheTimeoutText = configuration[CacheTimeoutKey];
-        if (!string.IsNullOrWhiteSpace(cacheTimeoutText)
-            && (!Durations.TryParse(cacheTimeoutText, out cacheTimeout) || cacheTimeout <= TimeSpan.Zero || cacheTimeout > MaxCacheTimeout))
+        if (!string.IsNullOrWhiteSpace(configuration[CacheTimeoutKey]))
         {
-            throw Fail(ErrorKind.ConfigInvalid, $"{CacheTimeoutKey} must be a duration above 0 and at most {MaxCacheTimeout.TotalSeconds} s ({Durations.Help})");
+            throw Fail(ErrorKind.ConfigInvalid, $"{CacheTimeoutKey} is no longer read: set the cache's request timeout as Faultline:Requests:redis:Timeout (environment Faultline__Requests__redis__Timeout, e.g. 500ms) instead");
         }
 
         _loaded = new Loaded(
@@ -149,8 +139,7 @@ internal sealed class SampleSettings
             redisProblem,
             new SymmetricSecurityKey(Encoding.UTF8.GetBytes(jwtSecret)),
             demoUser,
-            warmUp,
-            cacheTimeout);
+            warmUp);
     }
 
     private static string Required(IConfiguration configuration, string key, string what)
@@ -174,7 +163,7 @@ internal sealed class SampleSettings
     private static ProbeException Fail(ErrorKind kind, string message) =>
         new(new ProbeError(kind, message) { Phase = "config" });
 
-    private sealed record Loaded(string Postgres, string? RedisText, ConfigurationOptions? Redis, string? RedisProblem, SymmetricSecurityKey SigningKey, (string Username, string Password)? DemoUser, int WarmUpConnections, TimeSpan CacheTimeout);
+    private sealed record Loaded(string Postgres, string? RedisText, ConfigurationOptions? Redis, string? RedisProblem, SymmetricSecurityKey SigningKey, (string Username, string Password)? DemoUser, int WarmUpConnections);
 
     /// <summary>A data source over the checked connection string.</summary>
     public NpgsqlDataSource CreateDataSource(ILoggerFactory loggerFactory)

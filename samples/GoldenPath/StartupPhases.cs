@@ -62,7 +62,11 @@ internal static partial class StartupPhases
                 Category = "cache",
                 Critical = false,
                 ConnectionString = configuration[SampleSettings.RedisKey],
-            });
+            })
+
+            // What the request path's breakers count: the server or the path failing, not the app's own SQL or Redis mistakes.
+            .ClassifyFailures(PostgresDependency, PostgresFailures.IsDependencyFailure)
+            .ClassifyFailures(RedisDependency, Faultline.Probes.Redis.RedisFailures.IsDependencyFailure);
     }
 
     /// <summary>Reads and checks options and secrets: JWT secret (≥ 32 chars), PostgreSQL connection string, API key.</summary>

@@ -11,6 +11,7 @@ public sealed class FaultlineBuilder
     private readonly List<PhaseDefinition> _phases = [];
     private readonly List<TargetSpec> _dependencies = [];
     private readonly List<IProbe> _probes = [];
+    private readonly Dictionary<string, Func<Exception, bool>> _classifiers = new(StringComparer.OrdinalIgnoreCase);
 
     internal FaultlineBuilder(IServiceCollection services) => Services = services;
 
@@ -40,13 +41,36 @@ public sealed class FaultlineBuilder
     /// <summary>
     /// Adds a dependency checked in the background with a Faultline probe (kinds: http, tls, dns, tcp,
     /// secret, postgres, redis); it appears as a component of <c>/health/infrastructure</c> under its name.
+    /// It also gets two request-path resilience pipelines in Polly's registry
+    /// (<c>ResiliencePipelineProvider&lt;string&gt;</c>): <c>GetPipeline(name)</c> (timeout + the dependency's
+    /// circuit breaker, the same instance that guards its startup phase and background check) and
+    /// <c>GetPipeline(FaultlinePipelines.Idempotent(name))</c> (the same with retries, for calls that are safe to repeat).
     /// </summary>
     public FaultlineBuilder AddDependency(TargetSpec target)
     {
         ArgumentNullException.ThrowIfNull(target);
+        ArgumentException.ThrowIfNullOrWhiteSpace(target.Name);
         _dependencies.Add(target);
+        Resilience.DependencyPipelines.Register(Services, target.Name);
         return this;
     }
+
+    /// <summary>
+    /// Says which exceptions of request-path calls to <paramref name="dependency"/> are failures of the
+    /// dependency (counted by its circuit breaker, retried by its idempotent pipeline) — e.g. a lost
+    /// connection is, a unique-key violation is not. Without a classifier every exception counts.
+    /// Request timeouts always count; a caller's cancellation never does.
+    /// </summary>
+    public FaultlineBuilder ClassifyFailures(string dependency, Func<Exception, bool> isDependencyFailure)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dependency);
+        ArgumentNullException.ThrowIfNull(isDependencyFailure);
+        _classifiers[dependency] = isDependencyFailure;
+        return this;
+    }
+
+    internal Func<Exception, bool>? FailureClassifier(string dependency) =>
+        _classifiers.TryGetValue(dependency, out var classify) ? classify : null;
 
     /// <summary>Adds a probe for a custom target kind.</summary>
     public FaultlineBuilder AddProbe(IProbe probe)

@@ -37,6 +37,12 @@ public sealed class FaultlineOptions
     /// <summary><c>Faultline:Breakers:&lt;name&gt;</c>: circuit breaker settings per dependency (the name a phase gives to <c>Breaker</c>).</summary>
     public Dictionary<string, BreakerOptions> Breakers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// <c>Faultline:Requests:&lt;name&gt;</c>: the request-path pipeline of each dependency added with
+    /// <c>AddDependency</c> (timeout of one call, retries of idempotent calls).
+    /// </summary>
+    public Dictionary<string, RequestOptions> Requests { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Errors met while binding the section (unknown keys, unconvertible values), reported by validation.</summary>
     internal List<string> BindingErrors { get; } = [];
 }
@@ -50,8 +56,18 @@ public sealed class BreakerOptions
     /// <summary>How long the circuit stays open before half-open lets one trial through. Default 30 s (Lab 5 s).</summary>
     public TimeSpan? BreakDuration { get; set; }
 
-    /// <summary>The window failures are counted in. Default 2 min.</summary>
+    /// <summary>The window failures are counted in. Default 30 s (Lab 10 s), longer when the health interval needs it (threshold × interval + half an interval).</summary>
     public TimeSpan? SamplingDuration { get; set; }
+}
+
+/// <summary><c>Faultline:Requests:&lt;name&gt;</c>: the request-path pipeline of one dependency.</summary>
+public sealed class RequestOptions
+{
+    /// <summary>Timeout of one call on the request path. Default by profile and layer (cache 0.5–1 s, others 2–10 s; see the README).</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>Retries of a call made through the idempotent pipeline (<c>FaultlinePipelines.Idempotent(name)</c>); 0 turns them off. Default 2 in Staging and Production, 1 elsewhere.</summary>
+    public int? Retries { get; set; }
 }
 
 /// <summary><c>Faultline:Startup</c>.</summary>

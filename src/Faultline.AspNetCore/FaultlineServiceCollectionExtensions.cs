@@ -62,6 +62,7 @@ public static class FaultlineServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<SecretScrubber>()));
         services.TryAddSingleton<BreakerRegistry>();
+        services.TryAddSingleton<DependencyPipelines>();
         services.TryAddSingleton<StartupState>();
         services.TryAddSingleton<HealthState>();
         services.TryAddSingleton<InfrastructureDocument>();

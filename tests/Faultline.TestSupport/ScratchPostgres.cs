@@ -69,6 +69,18 @@ public sealed class ScratchPostgres : IAsyncDisposable
         }
     }
 
+    /// <summary>A postgres:// URL for the <c>faultline</c> role and database, TLS off (pooling left to the client).</summary>
+    public string Url =>
+        $"postgres://faultline:{Password}@127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/faultline?sslmode=disable";
+
+    /// <summary>Stops the server (<c>pg_ctl stop -m fast</c>: sessions are terminated, committed data kept): an outage, clients see their connections drop and new ones refused.</summary>
+    public Task StopAsync() =>
+        AsPostgresAsync(Path.Combine(Bin, "pg_ctl"), ["-D", Data, "-m", "fast", "-w", "-t", "60", "stop"], check: true);
+
+    /// <summary>Starts the stopped server again on the same port and data.</summary>
+    public Task RestartAsync() =>
+        AsPostgresAsync(Path.Combine(Bin, "pg_ctl"), ["-D", Data, "-l", Path.Combine(_directory, "postgres.log"), "-w", "-t", "60", "start"], check: true);
+
     public async ValueTask DisposeAsync()
     {
         if (File.Exists(Path.Combine(Data, "postmaster.pid")))

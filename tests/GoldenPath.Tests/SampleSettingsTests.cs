@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace GoldenPath.Tests;
 
-/// <summary><c>Cache:Timeout</c>: the bound a chat waits for the cache write.</summary>
+/// <summary><c>Cache:Timeout</c> was replaced by the redis dependency's request timeout (<c>Faultline:Requests:redis:Timeout</c>).</summary>
 public sealed class SampleSettingsTests
 {
     private static IConfiguration Configuration(string? cacheTimeout)
@@ -19,32 +19,19 @@ public sealed class SampleSettingsTests
     }
 
     [Fact]
-    public void Load_CacheTimeoutUnset_Defaults500Milliseconds()
+    public void Load_CacheTimeoutUnset_Loads()
     {
         var settings = new SampleSettings();
 
         settings.Load(Configuration(null));
 
-        Assert.Equal(TimeSpan.FromMilliseconds(500), settings.CacheTimeout);
+        Assert.Null(settings.RedisConnectionString);
     }
 
     [Theory]
-    [InlineData("250ms", 250)]
-    [InlineData("1.5s", 1500)]
-    public void Load_CacheTimeoutSet_UsesIt(string text, int milliseconds)
-    {
-        var settings = new SampleSettings();
-
-        settings.Load(Configuration(text));
-
-        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), settings.CacheTimeout);
-    }
-
-    [Theory]
-    [InlineData("500")]
-    [InlineData("0ms")]
-    [InlineData("1m")]
-    public void Load_CacheTimeoutInvalid_ConfigInvalidNamingTheKey(string text)
+    [InlineData("250ms")]
+    [InlineData("nonsense")]
+    public void Load_CacheTimeoutSet_ConfigInvalidNamingTheKeyThatReplacedIt(string text)
     {
         var settings = new SampleSettings();
 
@@ -52,5 +39,6 @@ public sealed class SampleSettingsTests
 
         Assert.Equal(ErrorKind.ConfigInvalid, error.Error.Kind);
         Assert.Contains(SampleSettings.CacheTimeoutKey, error.Error.Message, StringComparison.Ordinal);
+        Assert.Contains("Faultline:Requests:redis:Timeout", error.Error.Message, StringComparison.Ordinal);
     }
 }

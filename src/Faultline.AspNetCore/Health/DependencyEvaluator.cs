@@ -105,7 +105,7 @@ internal sealed partial class DependencyEvaluator(
         TargetResult? result = null;
         try
         {
-            await breaker.Pipeline.ExecuteAsync(
+            await breaker.ExecuteAsync(
                 async token =>
                 {
                     result = await runner.RunAsync(target, target.Timeout ?? timeout, token).ConfigureAwait(false);

@@ -88,6 +88,24 @@ internal sealed class FaultlineOptionsValidator(FaultlineBuilder builder, Micros
             }
         }
 
+        foreach (var (dependency, settings) in options.Requests)
+        {
+            if (!builder.Dependencies.Any(d => string.Equals(d.Name, dependency, StringComparison.OrdinalIgnoreCase)))
+            {
+                errors.Add($"Faultline:Requests:{dependency} names no dependency (added with AddDependency: {(builder.Dependencies.Count == 0 ? "none" : string.Join(", ", builder.Dependencies.Select(d => d.Name)))})");
+            }
+
+            if (settings.Timeout is { } t && (t < TimeSpan.FromMilliseconds(1) || t > TimeSpan.FromMinutes(10)))
+            {
+                errors.Add($"Faultline:Requests:{dependency}:Timeout must be between 1 ms and 10 minutes");
+            }
+
+            if (settings.Retries is < 0 or > 10)
+            {
+                errors.Add($"Faultline:Requests:{dependency}:Retries must be between 0 and 10");
+            }
+        }
+
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var dependency in builder.Dependencies)
         {

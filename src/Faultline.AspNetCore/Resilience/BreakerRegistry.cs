@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace Faultline.AspNetCore.Resilience;
 
@@ -14,8 +15,20 @@ namespace Faultline.AspNetCore.Resilience;
 /// <c>PhaseBuilder.Breaker</c>) and the background dependency checks take their breaker from here, and
 /// <c>/health/infrastructure</c> reads the states from here: one instance per name, never a second registry.
 /// </summary>
-internal sealed partial class BreakerRegistry(IOptions<FaultlineOptions> options, IHostEnvironment environment, TimeProvider time, ILogger<BreakerRegistry> logger)
+internal sealed partial class BreakerRegistry(
+    IOptions<FaultlineOptions> options,
+    IHostEnvironment environment,
+    TimeProvider time,
+    ILogger<BreakerRegistry> logger,
+    FaultlineBuilder? builder = null)
 {
+    /// <summary>
+    /// Set on the executions of startup attempts and background checks: every failure of theirs counts
+    /// (they already decided it is the dependency's). Request-path calls (without it) count only what the
+    /// dependency's classifier (<c>FaultlineBuilder.ClassifyFailures</c>) calls a failure of the dependency.
+    /// </summary>
+    internal static readonly ResiliencePropertyKey<bool> CountsEveryFailure = new("faultline.counts-every-failure");
+
     private readonly ConcurrentDictionary<string, Lazy<Breaker>> _breakers = new(StringComparer.OrdinalIgnoreCase);
 
     public Breaker Get(string name) => _breakers.GetOrAdd(name, n => new Lazy<Breaker>(() => Create(n))).Value;
@@ -31,18 +44,18 @@ internal sealed partial class BreakerRegistry(IOptions<FaultlineOptions> options
         var value = options.Value;
         var profile = FaultlineOptionsReader.ProfileOf(value, environment);
         value.Breakers.TryGetValue(name, out var configured);
+        var threshold = configured?.FailureThreshold ?? Startup.ProfileDefaults.BreakerFailureThreshold;
         var state = new CircuitBreakerStateProvider();
         var breaker = new Breaker(name, state);
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = time, Name = $"faultline-breaker-{name}" }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 FailureRatio = 1.0,
-                MinimumThroughput = configured?.FailureThreshold ?? Startup.ProfileDefaults.BreakerFailureThreshold,
-                SamplingDuration = configured?.SamplingDuration ?? Startup.ProfileDefaults.SamplingDuration,
+                MinimumThroughput = threshold,
+                SamplingDuration = configured?.SamplingDuration ?? Startup.ProfileDefaults.SamplingDuration(profile, value.Health.Interval, threshold),
                 BreakDuration = configured?.BreakDuration ?? Startup.ProfileDefaults.BreakDuration(profile),
                 StateProvider = state,
-                // A shutdown or a spent budget is not a failure of the dependency; everything else (timeouts included) is.
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && !(ex is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested)),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && IsFailure(name, ex, args.Context)),
                 OnOpened = args =>
                 {
                     LogOpened(logger, name, args.BreakDuration.TotalSeconds);
@@ -64,6 +77,27 @@ internal sealed partial class BreakerRegistry(IOptions<FaultlineOptions> options
         return breaker;
     }
 
+    /// <summary>
+    /// Whether <paramref name="exception"/> counts against <paramref name="name"/>'s breaker: a shutdown or a
+    /// caller's cancellation never does; a request-path timeout always does; a startup attempt's or a
+    /// background check's failure always does; anything else as the dependency's classifier says (every
+    /// exception when it has none).
+    /// </summary>
+    public bool IsFailure(string name, Exception exception, ResilienceContext context)
+    {
+        if (exception is OperationCanceledException && context.CancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        if (exception is TimeoutRejectedException || context.Properties.GetValue(CountsEveryFailure, false))
+        {
+            return true;
+        }
+
+        return builder?.FailureClassifier(name) is not { } classify || classify(exception);
+    }
+
     [LoggerMessage(EventId = 3040, Level = LogLevel.Warning, Message = "circuit breaker {Breaker} opened for {Seconds} s")]
     private static partial void LogOpened(ILogger logger, string breaker, double seconds);
 
@@ -82,6 +116,21 @@ internal sealed class Breaker(string name, CircuitBreakerStateProvider state)
     public string Name { get; } = name;
 
     public ResiliencePipeline Pipeline { get; set; } = ResiliencePipeline.Empty;
+
+    /// <summary>Runs a startup attempt or a background check through the breaker: every failure of <paramref name="callback"/> counts.</summary>
+    public async ValueTask ExecuteAsync(Func<CancellationToken, ValueTask> callback, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(BreakerRegistry.CountsEveryFailure, true);
+        try
+        {
+            await Pipeline.ExecuteAsync(static (context, callback) => callback(context.CancellationToken), context, callback).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
 
     /// <summary>closed, open or half-open (an isolated circuit reads open).</summary>
     public string State => state.CircuitState switch

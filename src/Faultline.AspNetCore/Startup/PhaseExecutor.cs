@@ -86,7 +86,7 @@ internal sealed partial class PhaseExecutor(
             PhaseContext? context = null;
             try
             {
-                await breaker.Pipeline.ExecuteAsync(
+                await breaker.ExecuteAsync(
                     async breakerToken => await attemptPipeline.ExecuteAsync(
                         async attemptToken =>
                         {

@@ -61,12 +61,46 @@ internal static class ProfileDefaults
 
     public static TimeSpan HealthCheckTimeout(FaultlineProfile profile) => AttemptTimeout(profile, PhaseTiming.HealthCheck);
 
+    /// <summary>
+    /// The request-path timeout of one call to a dependency (the pipeline <c>AddDependency</c> registers), by
+    /// the dependency's layer. Separate from the startup attempt timeouts: a 75 s connection attempt at
+    /// startup is not a request timeout. A cache is optional on the request path: it gets a fraction of a
+    /// second, so a slow or blackholed cache costs an uncached answer, not a stalled request. A database call
+    /// through a VPC connector gets 10 s in the cloud and locally (Test 5 s, Lab 2 s so drills end quickly).
+    /// </summary>
+    public static TimeSpan RequestTimeout(FaultlineProfile profile, Core.Model.Layer layer) => (profile, layer) switch
+    {
+        (FaultlineProfile.Development or FaultlineProfile.Staging or FaultlineProfile.Production, Core.Model.Layer.Cache) => TimeSpan.FromSeconds(1),
+        (_, Core.Model.Layer.Cache) => TimeSpan.FromMilliseconds(500),
+        (FaultlineProfile.Test, _) => TimeSpan.FromSeconds(5),
+        (FaultlineProfile.Lab, _) => TimeSpan.FromSeconds(2),
+        _ => TimeSpan.FromSeconds(10),
+    };
+
+    /// <summary>Retries of an idempotent request-path call (the <c>/idempotent</c> pipeline): 2 in the cloud, 1 elsewhere.</summary>
+    public static int RequestRetries(FaultlineProfile profile) =>
+        profile is FaultlineProfile.Staging or FaultlineProfile.Production ? 2 : 1;
+
+    /// <summary>First delay between request-path retries (doubled each retry, with jitter): short, a caller is waiting.</summary>
+    public static readonly TimeSpan RequestRetryDelay = TimeSpan.FromMilliseconds(100);
+
     public const int BreakerFailureThreshold = 3;
 
     public static TimeSpan BreakDuration(FaultlineProfile profile) =>
         profile == FaultlineProfile.Lab ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(30);
 
-    public static readonly TimeSpan SamplingDuration = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// The window a breaker counts failures in: the circuit opens when at least the threshold of calls in the
+    /// window all failed. Short, so that under request traffic the circuit opens within this time of an
+    /// outage (30 s; Lab 10 s), yet long enough that the background checks alone (one per health interval)
+    /// can reach the threshold.
+    /// </summary>
+    public static TimeSpan SamplingDuration(FaultlineProfile profile, TimeSpan healthInterval, int failureThreshold)
+    {
+        var floor = profile == FaultlineProfile.Lab ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(30);
+        var checks = (healthInterval * failureThreshold) + (healthInterval / 2);
+        return checks > floor ? checks : floor;
+    }
 
     /// <summary>The profile named by <paramref name="environmentName"/> (case-insensitive), else Production.</summary>
     public static FaultlineProfile FromEnvironment(string? environmentName) =>
