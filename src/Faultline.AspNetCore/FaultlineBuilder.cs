@@ -162,11 +162,22 @@ public sealed class PhaseBuilder
         return this;
     }
 
+    /// <summary>
+    /// Share of the budget (greater than 0, at most 1) after which the phase is marked slow and a warning is
+    /// logged, instead of <c>Faultline:Startup:SlowShare</c>; configuration still overrides it.
+    /// </summary>
+    public PhaseBuilder SlowShare(double share)
+    {
+        _slowShare = share;
+        return this;
+    }
+
     private TimeSpan? _attemptTimeout;
     private int? _attempts;
     private TimeSpan? _budget;
     private TimeSpan? _baseDelay;
     private TimeSpan? _maxDelay;
+    private double? _slowShare;
 
     internal PhaseDefinition Build(Func<PhaseContext, CancellationToken, Task> run) =>
         new(Name, run, [.. _dependsOn], _critical, _layer, _breaker ?? Name, _timing)
@@ -176,6 +187,7 @@ public sealed class PhaseBuilder
             Budget = _budget,
             BaseDelay = _baseDelay,
             MaxDelay = _maxDelay,
+            SlowShare = _slowShare,
         };
 }
 
@@ -213,4 +225,6 @@ internal sealed record PhaseDefinition(
     public TimeSpan? BaseDelay { get; init; }
 
     public TimeSpan? MaxDelay { get; init; }
+
+    public double? SlowShare { get; init; }
 }

@@ -73,6 +73,13 @@ public sealed class RequestOptions
 /// <summary><c>Faultline:Startup</c>.</summary>
 public sealed class StartupOptions
 {
+    /// <summary>
+    /// <c>Faultline:Startup:SlowShare</c>: the share of its budget (greater than 0, at most 1) a phase may use
+    /// before it is marked slow and a warning is logged, while it still runs. Default 0.75. A phase's own
+    /// setting (configuration, then registration) overrides it.
+    /// </summary>
+    public double SlowShare { get; set; } = Startup.ProfileDefaults.SlowShare;
+
     /// <summary><c>Faultline:Startup:Phases:&lt;name&gt;</c>: per-phase overrides of the profile defaults.</summary>
     public Dictionary<string, PhaseOptions> Phases { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
@@ -97,6 +104,9 @@ public sealed class PhaseOptions
 
     /// <summary>Largest backoff delay between attempts.</summary>
     public TimeSpan? MaxDelay { get; set; }
+
+    /// <summary>Share of the budget (greater than 0, at most 1) after which the phase is slow; overrides <see cref="StartupOptions.SlowShare"/>.</summary>
+    public double? SlowShare { get; set; }
 }
 
 /// <summary><c>Faultline:Health</c>: endpoint paths and the background evaluation schedule.</summary>

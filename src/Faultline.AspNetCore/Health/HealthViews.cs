@@ -112,6 +112,8 @@ internal static class HealthViews
                 endedAt = p.EndedAt,
                 durationMs = p.DurationMs,
                 attempts = p.Attempts,
+                slow = p.Slow,
+                budgetShare = BudgetShare(p, now),
                 layer = p.Failure?.Layer.Wire(),
                 side = p.Failure?.Side.Wire(),
                 errorKind = p.Failure?.Kind?.Wire(),
@@ -132,4 +134,10 @@ internal static class HealthViews
                 : null,
         };
     }
+
+    /// <summary>The share of its budget a slow phase has used: up to now while it runs, at its end once it ended; null unless slow.</summary>
+    private static double? BudgetShare(PhaseEntry phase, DateTimeOffset now) =>
+        phase.Slow && phase.EndedAt is null && phase.StartedAt is { } started && phase.Budget is { } budget
+            ? Math.Max(phase.BudgetShare ?? 0, SlowPhaseWatch.Share(now - started, budget))
+            : phase.BudgetShare;
 }

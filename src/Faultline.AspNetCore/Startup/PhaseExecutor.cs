@@ -20,6 +20,7 @@ internal sealed record PhaseOutcome(PhaseStatus Status, int Attempts, TimeSpan E
 /// exponential backoff and jitter, around the dependency's circuit breaker (from the one
 /// <see cref="BreakerRegistry"/>), around a per-attempt timeout. Every timeout cancels the token the
 /// phase got and awaits the attempt: a timed-out attempt never keeps running behind the next one.
+/// A <see cref="SlowPhaseWatch"/> warns, while the phase runs, when it has used its slow share of the budget.
 /// </summary>
 internal sealed partial class PhaseExecutor(
     BreakerRegistry breakers,
@@ -37,8 +38,9 @@ internal sealed partial class PhaseExecutor(
         var breaker = breakers.Get(phase.Definition.Breaker);
         var phaseLogger = loggerFactory.CreateLogger($"Faultline.Startup.{name}");
         var started = time.GetTimestamp();
-        state.UpdatePhase(name, p => p with { Status = PhaseStatus.Running, StartedAt = time.GetUtcNow() });
+        state.UpdatePhase(name, p => p with { Status = PhaseStatus.Running, StartedAt = time.GetUtcNow(), Budget = phase.Budget });
         LogPhaseStarted(_logger, name, phase.Attempts, phase.AttemptTimeout.TotalSeconds, phase.Budget.TotalSeconds);
+        using var slowWatch = new SlowPhaseWatch(phase, started, state, time, _logger);
 
         var attempts = 0;
         ProbeError? lastError = null;
@@ -131,7 +133,7 @@ internal sealed partial class PhaseExecutor(
         catch (Exception) when (stopping.IsCancellationRequested)
         {
             var cancelled = new PhaseOutcome(PhaseStatus.Cancelled, attempts, time.GetElapsedTime(started), null);
-            Record(name, cancelled);
+            Record(name, cancelled, slowWatch);
             return cancelled;
         }
         catch (Exception ex)
@@ -144,18 +146,20 @@ internal sealed partial class PhaseExecutor(
 
             var failure = AttemptErrors.Attribute(phase, error, lastRequirement, scrubber);
             var failed = new PhaseOutcome(PhaseStatus.Failed, attempts, time.GetElapsedTime(started), failure);
-            Record(name, failed);
+            Record(name, failed, slowWatch);
             LogPhaseFailed(_logger, name, phase.Critical, failure.Layer.Wire(), failure.Side.Wire(), failure.Kind?.Wire() ?? "condition-failed", attempts);
             return failed;
         }
 
         var passed = new PhaseOutcome(PhaseStatus.Succeeded, attempts, time.GetElapsedTime(started), null);
-        Record(name, passed);
+        Record(name, passed, slowWatch);
         LogPhaseSucceeded(_logger, name, attempts, passed.Elapsed.TotalMilliseconds);
         return passed;
     }
 
-    private void Record(string name, PhaseOutcome outcome) =>
+    private void Record(string name, PhaseOutcome outcome, SlowPhaseWatch slowWatch)
+    {
+        var (slow, budgetShare) = slowWatch.End(outcome.Elapsed);
         state.UpdatePhase(name, p => p with
         {
             Status = outcome.Status,
@@ -163,7 +167,10 @@ internal sealed partial class PhaseExecutor(
             DurationMs = Math.Round(outcome.Elapsed.TotalMilliseconds, 1),
             Attempts = outcome.Attempts,
             Failure = outcome.Failure,
+            Slow = slow,
+            BudgetShare = budgetShare,
         });
+    }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "phase {Phase} started: up to {Attempts} attempt(s) of {AttemptSeconds} s within {BudgetSeconds} s")]
     private static partial void LogPhaseStarted(ILogger logger, string phase, int attempts, double attemptSeconds, double budgetSeconds);

@@ -59,6 +59,9 @@ internal static class ProfileDefaults
     public static TimeSpan Budget(TimeSpan attemptTimeout, int attempts, TimeSpan maxDelay) =>
         (attemptTimeout * attempts) + (maxDelay * Math.Max(0, attempts - 1));
 
+    /// <summary>A phase that has used this share of its budget is slow: warned about while it still runs (every profile).</summary>
+    public const double SlowShare = 0.75;
+
     public static TimeSpan HealthCheckTimeout(FaultlineProfile profile) => AttemptTimeout(profile, PhaseTiming.HealthCheck);
 
     /// <summary>

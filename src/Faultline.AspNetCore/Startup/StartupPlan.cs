@@ -13,6 +13,9 @@ internal sealed record ResolvedPhase(
     TimeSpan MaxDelay)
 {
     public string Name => Definition.Name;
+
+    /// <summary>Share of <see cref="Budget"/> after which the phase is slow (greater than 0, at most 1).</summary>
+    public double SlowShare { get; init; } = ProfileDefaults.SlowShare;
 }
 
 /// <summary>The startup phases as a validated DAG, in a dependency-respecting order, with their settings.</summary>
@@ -54,6 +57,7 @@ internal sealed class StartupPlan
     public static List<string> Validate(IReadOnlyList<PhaseDefinition> phases, FaultlineOptions options, FaultlineProfile profile)
     {
         var errors = new List<string>();
+        CheckShare(errors, "Faultline:Startup:SlowShare", options.Startup.SlowShare);
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var phase in phases)
         {
@@ -117,6 +121,12 @@ internal sealed class StartupPlan
             {
                 errors.Add($"{key}:MaxDelay must be at least BaseDelay and at most 24 hours");
             }
+
+            // The global share is checked once, above; only a phase's own setting is checked here.
+            if ((options.Startup.Phases.GetValueOrDefault(phase.Name)?.SlowShare ?? phase.SlowShare) is { } share)
+            {
+                CheckShare(errors, $"{key}:SlowShare", share);
+            }
         }
 
         return errors;
@@ -127,6 +137,15 @@ internal sealed class StartupPlan
         if (value < MinimumTimeout || value > MaximumTimeout)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"{key} must be between 10 ms and 24 hours, not {value}"));
+        }
+    }
+
+    private static void CheckShare(List<string> errors, string key, double value)
+    {
+        // Written so that NaN fails too.
+        if (!(value > 0 && value <= 1))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{key} must be greater than 0 and at most 1 (a share of the phase's budget, e.g. 0.75), not {value}"));
         }
     }
 
@@ -144,7 +163,8 @@ internal sealed class StartupPlan
 
         var budget = configured?.Budget ?? phase.Budget ?? ProfileDefaults.Budget(attemptTimeout, Math.Clamp(attempts, 1, MaximumAttempts), maxDelay);
         var critical = configured?.Critical ?? phase.Critical;
-        return new ResolvedPhase(phase, critical, attemptTimeout, attempts, budget, baseDelay, maxDelay);
+        var slowShare = configured?.SlowShare ?? phase.SlowShare ?? options.Startup.SlowShare;
+        return new ResolvedPhase(phase, critical, attemptTimeout, attempts, budget, baseDelay, maxDelay) { SlowShare = slowShare };
     }
 
     /// <summary>A cycle as a list of names (first repeated at the end), or null.</summary>

@@ -48,6 +48,15 @@ internal sealed record PhaseEntry
     public int Attempts { get; init; }
 
     public PhaseFailure? Failure { get; init; }
+
+    /// <summary>The phase's budget, set when it starts.</summary>
+    public TimeSpan? Budget { get; init; }
+
+    /// <summary>The phase used its slow share of the budget: set while it runs, kept after it ends.</summary>
+    public bool Slow { get; init; }
+
+    /// <summary>Share of the budget used (2 decimals) when a slow phase was last recorded: at the crossing, then at its end; null unless slow.</summary>
+    public double? BudgetShare { get; init; }
 }
 
 /// <summary>The fatal failure: what stderr, the timeline and the termination-message file say.</summary>
