@@ -56,7 +56,7 @@ public sealed class BreakerOptions
     /// <summary>How long the circuit stays open before half-open lets one trial through. Default 30 s (Lab 5 s).</summary>
     public TimeSpan? BreakDuration { get; set; }
 
-    /// <summary>The window failures are counted in. Default 30 s (Lab 10 s), longer when the health interval needs it (threshold × interval + half an interval).</summary>
+    /// <summary>The window failures are counted in. Default 30 s (Lab 10 s), longer when the health interval needs it (threshold × interval + half an interval, at most 5 min).</summary>
     public TimeSpan? SamplingDuration { get; set; }
 }
 

@@ -31,9 +31,10 @@ internal sealed partial class DependencyEvaluator(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await Task.Yield();
+        // Settings are read before the first yield, while the host is still starting: a failure here fails the start, not a later round.
         var value = options.Value;
         var timeout = value.Health.CheckTimeout ?? Startup.ProfileDefaults.HealthCheckTimeout(FaultlineOptionsReader.ProfileOf(value, environment));
+        await Task.Yield();
         var initial = builder.Dependencies.ToDictionary(
             d => d.Name,
             d => new ComponentState { Name = d.Name, Status = ComponentStatus.Unknown, Layer = LayerOf(d.Kind), Critical = d.Critical, Breaker = d.Name },

@@ -25,7 +25,7 @@ internal static class FaultlineOptionsReader
             }
             catch (InvalidOperationException ex)
             {
-                options.BindingErrors.Add(ex.Message);
+                options.BindingErrors.Add(FaultlineOptionsSetup.Describe(ex));
             }
         }
 

@@ -11,6 +11,24 @@ namespace Faultline.AspNetCore.Options;
 /// </summary>
 internal sealed class FaultlineOptionsSetup(IConfiguration section) : IConfigureOptions<FaultlineOptions>
 {
+    /// <summary>
+    /// The binder's message, with the inner one that names the key when the outer one does not (a value
+    /// of a dictionary such as <c>Faultline:Requests:NAME</c> fails with a generic "binding has failed").
+    /// </summary>
+    internal static string Describe(InvalidOperationException exception)
+    {
+        var messages = new List<string>();
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (!messages.Contains(current.Message, StringComparer.Ordinal))
+            {
+                messages.Add(current.Message);
+            }
+        }
+
+        return string.Join(": ", messages);
+    }
+
     public void Configure(FaultlineOptions options)
     {
         try
@@ -20,7 +38,7 @@ internal sealed class FaultlineOptionsSetup(IConfiguration section) : IConfigure
         catch (InvalidOperationException ex)
         {
             // The binder's messages name the key path; values converted from text are settings, never secrets (ApiKey is a string and always binds).
-            options.BindingErrors.Add(ex.Message);
+            options.BindingErrors.Add(Describe(ex));
             // The binder stops at the first error; keep the plain strings the failure report itself needs.
             options.TerminationMessagePath ??= section[nameof(FaultlineOptions.TerminationMessagePath)];
             options.ApiKey ??= section[nameof(FaultlineOptions.ApiKey)];

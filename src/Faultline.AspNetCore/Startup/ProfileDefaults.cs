@@ -96,13 +96,16 @@ internal static class ProfileDefaults
     /// The window a breaker counts failures in: the circuit opens when at least the threshold of calls in the
     /// window all failed. Short, so that under request traffic the circuit opens within this time of an
     /// outage (30 s; Lab 10 s), yet long enough that the background checks alone (one per health interval)
-    /// can reach the threshold.
+    /// can reach the threshold (at most 5 min).
     /// </summary>
     public static TimeSpan SamplingDuration(FaultlineProfile profile, TimeSpan healthInterval, int failureThreshold)
     {
         var floor = profile == FaultlineProfile.Lab ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(30);
         var checks = (healthInterval * failureThreshold) + (healthInterval / 2);
-        return checks > floor ? checks : floor;
+        var window = checks > floor ? checks : floor;
+
+        // A slow health schedule must not leave a success counting for hours: at most 5 min.
+        return window < TimeSpan.FromMinutes(5) ? window : TimeSpan.FromMinutes(5);
     }
 
     /// <summary>The profile named by <paramref name="environmentName"/> (case-insensitive), else Production.</summary>
