@@ -20,7 +20,14 @@ internal sealed class FaultlineOptionsSetup(IConfiguration section) : IConfigure
         catch (InvalidOperationException ex)
         {
             // The binder's messages name the key path; values converted from text are settings, never secrets (ApiKey is a string and always binds).
-            options.BindingErrors.Add(ex.Message);
+            // Inside a dictionary (Pools, Breakers, Startup:Phases) the binder wraps the message that names the key in a generic one.
+            var specific = ex;
+            while (specific.InnerException is InvalidOperationException inner)
+            {
+                specific = inner;
+            }
+
+            options.BindingErrors.Add(specific.Message);
             // The binder stops at the first error; keep the plain strings the failure report itself needs.
             options.TerminationMessagePath ??= section[nameof(FaultlineOptions.TerminationMessagePath)];
             options.ApiKey ??= section[nameof(FaultlineOptions.ApiKey)];
@@ -89,13 +96,23 @@ internal sealed class FaultlineOptionsValidator(FaultlineBuilder builder, Micros
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var probed = Probing.ProbeRunner.ProbedKinds(builder.Probes);
         foreach (var dependency in builder.Dependencies)
         {
             if (!names.Add(dependency.Name))
             {
                 errors.Add($"dependency '{dependency.Name}' is added more than once");
             }
+
+            if (!probed.Contains(dependency.Kind))
+            {
+                errors.Add(Probing.DriverPackages.Advice(dependency.Kind, dependency.Name) is { } advice
+                    ? $"dependency '{dependency.Name}' is of kind {dependency.Kind}, which {advice}"
+                    : $"dependency '{dependency.Name}' is of kind '{dependency.Kind}', which no registered probe serves (add one with AddProbe)");
+            }
         }
+
+        errors.AddRange(Pools.PoolOptionsValidation.Validate(options.Pools, builder.Pools));
 
         errors.AddRange(Startup.StartupPlan.Validate(builder.Phases, options, FaultlineOptionsReader.ProfileOf(options, environment)));
 
