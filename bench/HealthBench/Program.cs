@@ -23,7 +23,7 @@ if (mode == "serve")
 {
     var postgres = new TargetSpec { Name = "database", Kind = "postgres", ConnectionString = builder.Configuration.GetConnectionString("Postgres") };
     var redis = new TargetSpec { Name = "cache", Kind = "redis", ConnectionString = builder.Configuration.GetConnectionString("Redis") };
-    faultline.AddDependency(postgres).AddDependency(redis);
+    faultline.AddPostgres(postgres.Name, postgres.ConnectionString).AddRedis(redis.Name, redis.ConnectionString, r => r.Critical = true);
     builder.Services.AddHealthChecks()
         .AddFaultlineProbe(postgres with { Name = "per-request-database" }, tags: ["per-request"])
         .AddFaultlineProbe(redis with { Name = "per-request-cache" }, tags: ["per-request"]);

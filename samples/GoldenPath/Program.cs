@@ -2,13 +2,14 @@ using Faultline.AspNetCore;
 using GoldenPath;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using StackExchange.Redis;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddSecretsDirectory();
 
 builder.Services.TryAddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<SampleSettings>();
-builder.Services.AddSingleton(services => services.GetRequiredService<SampleSettings>().CreateDataSource(services.GetRequiredService<ILoggerFactory>()));
+// The Redis options come from Faultline.AspNetCore.Redis (AddRedis below): the profile's timeouts applied.
+builder.Services.AddSingleton(services => new SampleSettings(() => services.GetRequiredKeyedService<ConfigurationOptions>(StartupPhases.RedisDependency)));
 builder.Services.AddSingleton<ChatDatabase>();
 builder.Services.AddSingleton<AnswerCache>();
 builder.Services.AddSingleton<ChatHub>();
@@ -48,6 +49,8 @@ builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationSc
     });
 builder.Services.AddAuthorization();
 
+// AddGoldenPathStartup adds the postgres and redis dependencies with AddPostgres / AddRedis: the NpgsqlDataSource
+// that ChatDatabase uses is registered there, its pool sized by the Faultline profile.
 builder.Services.AddFaultline(builder.Configuration).AddGoldenPathStartup(builder.Configuration);
 
 var app = builder.Build();

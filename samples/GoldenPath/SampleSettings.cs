@@ -1,7 +1,6 @@
 using System.Text;
 using Faultline.Core.Model;
 using Microsoft.IdentityModel.Tokens;
-using Npgsql;
 using StackExchange.Redis;
 
 namespace GoldenPath;
@@ -31,7 +30,20 @@ internal sealed class SampleSettings
     /// <summary>HS256 needs a key of at least 256 bits.</summary>
     public const int MinimumJwtSecretLength = 32;
 
+    private readonly Func<ConfigurationOptions>? _redisOptions;
     private volatile Loaded? _loaded;
+
+    /// <summary>Settings whose Redis options are read by the sample itself (tests).</summary>
+    public SampleSettings()
+    {
+    }
+
+    /// <summary>
+    /// Settings whose Redis options, once the connection string is found usable, come from <paramref name="redisOptions"/>:
+    /// the service passes the options Faultline.AspNetCore.Redis made from the same connection string with the
+    /// profile's timeouts (<c>Faultline:Pools:redis</c>).
+    /// </summary>
+    public SampleSettings(Func<ConfigurationOptions> redisOptions) => _redisOptions = redisOptions;
 
     /// <summary>True once the configuration phase has read every value.</summary>
     public bool IsLoaded => _loaded is not null;
@@ -93,7 +105,7 @@ internal sealed class SampleSettings
         {
             if (ConnectionStrings.TryParseRedis(redisText, out var options, out var redisReason))
             {
-                redis = options;
+                redis = _redisOptions?.Invoke() ?? options;
             }
             else
             {
@@ -164,12 +176,4 @@ internal sealed class SampleSettings
         new(new ProbeError(kind, message) { Phase = "config" });
 
     private sealed record Loaded(string Postgres, string? RedisText, ConfigurationOptions? Redis, string? RedisProblem, SymmetricSecurityKey SigningKey, (string Username, string Password)? DemoUser, int WarmUpConnections);
-
-    /// <summary>A data source over the checked connection string.</summary>
-    public NpgsqlDataSource CreateDataSource(ILoggerFactory loggerFactory)
-    {
-        var builder = new NpgsqlDataSourceBuilder(PostgresConnectionString);
-        builder.UseLoggerFactory(loggerFactory);
-        return builder.Build();
-    }
 }

@@ -47,26 +47,11 @@ internal static partial class StartupPhases
             .AddPhase(Services, ServicesAsync, p => p.DependsOn(Cache).Timing(PhaseTiming.Init))
             .AddPhase(WebSocket, WebSocketAsync, p => p.DependsOn(Services).Timing(PhaseTiming.Init))
             .AddPhase(Finalize, FinalizeAsync, p => p.DependsOn(WebSocket).Layer(Layer.Database).Timing(PhaseTiming.HealthCheck))
-            .AddDependency(new TargetSpec
-            {
-                Name = PostgresDependency,
-                Kind = TargetKinds.Postgres,
-                Category = "database",
-                Critical = true,
-                ConnectionString = configuration[SampleSettings.PostgresKey],
-            })
-            .AddDependency(new TargetSpec
-            {
-                Name = RedisDependency,
-                Kind = TargetKinds.Redis,
-                Category = "cache",
-                Critical = false,
-                ConnectionString = configuration[SampleSettings.RedisKey],
-            })
 
-            // What the request path's breakers count: the server or the path failing, not the app's own SQL or Redis mistakes.
-            .ClassifyFailures(PostgresDependency, PostgresFailures.IsDependencyFailure)
-            .ClassifyFailures(RedisDependency, Faultline.Probes.Redis.RedisFailures.IsDependencyFailure);
+            // Critical (database category) and optional (cache category) by default. AddPostgres also registers the
+            // NpgsqlDataSource ChatDatabase uses, its pool sized by the profile; AddRedis the options AnswerCache uses.
+            .AddPostgres(PostgresDependency, configuration[SampleSettings.PostgresKey])
+            .AddRedis(RedisDependency, configuration[SampleSettings.RedisKey]);
     }
 
     /// <summary>Reads and checks options and secrets: JWT secret (≥ 32 chars), PostgreSQL connection string, API key.</summary>

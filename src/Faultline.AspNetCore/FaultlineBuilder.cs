@@ -12,6 +12,7 @@ public sealed class FaultlineBuilder
     private readonly List<TargetSpec> _dependencies = [];
     private readonly List<IProbe> _probes = [];
     private readonly Dictionary<string, Func<Exception, bool>> _classifiers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> _pools = new(StringComparer.OrdinalIgnoreCase);
 
     internal FaultlineBuilder(IServiceCollection services) => Services = services;
 
@@ -22,6 +23,9 @@ public sealed class FaultlineBuilder
     internal IReadOnlyList<TargetSpec> Dependencies => _dependencies;
 
     internal IReadOnlyList<IProbe> Probes => _probes;
+
+    /// <summary>The dependencies whose pool or client a driver package builds (<c>AddPostgres</c>, <c>AddRedis</c>): name → kind. What <c>Faultline:Pools:&lt;name&gt;</c> may name.</summary>
+    internal IReadOnlyDictionary<string, string> Pools => _pools;
 
     /// <summary>
     /// Adds a startup phase. <paramref name="run"/> is called once per attempt with a token that fires at
@@ -39,8 +43,10 @@ public sealed class FaultlineBuilder
     }
 
     /// <summary>
-    /// Adds a dependency checked in the background with a Faultline probe (kinds: http, tls, dns, tcp,
-    /// secret, postgres, redis); it appears as a component of <c>/health/infrastructure</c> under its name.
+    /// Adds a dependency checked in the background with a Faultline probe (kinds: http, tls, dns, tcp, secret, or a
+    /// kind added with <see cref="AddProbe"/>); it appears as a component of <c>/health/infrastructure</c> under its
+    /// name. For postgres and redis use <c>AddPostgres</c> (package Faultline.AspNetCore.Postgres) and <c>AddRedis</c>
+    /// (package Faultline.AspNetCore.Redis): without them a postgres or redis dependency fails the start (exit code 3).
     /// It also gets two request-path resilience pipelines in Polly's registry
     /// (<c>ResiliencePipelineProvider&lt;string&gt;</c>): <c>GetPipeline(name)</c> (timeout + the dependency's
     /// circuit breaker, the same instance that guards its startup phase and background check) and
@@ -72,13 +78,16 @@ public sealed class FaultlineBuilder
     internal Func<Exception, bool>? FailureClassifier(string dependency) =>
         _classifiers.TryGetValue(dependency, out var classify) ? classify : null;
 
-    /// <summary>Adds a probe for a custom target kind.</summary>
+    /// <summary>Adds a probe for a custom target kind (a later probe of the same kind replaces an earlier one).</summary>
     public FaultlineBuilder AddProbe(IProbe probe)
     {
         ArgumentNullException.ThrowIfNull(probe);
         _probes.Add(probe);
         return this;
     }
+
+    /// <summary>Records that a driver package builds the pool or client of dependency <paramref name="name"/> (of <paramref name="kind"/>).</summary>
+    internal void AddPool(string name, string kind) => _pools[name] = kind;
 }
 
 /// <summary>How one phase behaves; unset values come from configuration, then the profile defaults.</summary>

@@ -43,6 +43,13 @@ public sealed class FaultlineOptions
     /// </summary>
     public Dictionary<string, RequestOptions> Requests { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// <c>Faultline:Pools:&lt;name&gt;</c>: the connection pool of a postgres dependency and the client timeouts of a redis
+    /// dependency, per dependency name (the name given to <c>AddPostgres</c> / <c>AddRedis</c>); unset values come from
+    /// the connection string when it sets them, else the profile (README, "Connection pools per profile").
+    /// </summary>
+    public Dictionary<string, PoolOptions> Pools { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Errors met while binding the section (unknown keys, unconvertible values), reported by validation.</summary>
     internal List<string> BindingErrors { get; } = [];
 }
@@ -68,6 +75,41 @@ public sealed class RequestOptions
 
     /// <summary>Retries of a call made through the idempotent pipeline (<c>FaultlinePipelines.Idempotent(name)</c>); 0 turns them off. Default 2 in Staging and Production, 1 elsewhere.</summary>
     public int? Retries { get; set; }
+}
+
+/// <summary>
+/// <c>Faultline:Pools:&lt;name&gt;</c>: overrides of the profile's pool and client settings for one dependency. The first six
+/// apply to a postgres dependency (its <c>NpgsqlDataSource</c>), the last three to a redis dependency; a key of the other
+/// kind is a configuration error. A value the connection string also sets must agree with it.
+/// </summary>
+public sealed class PoolOptions
+{
+    /// <summary>Postgres: connections the pool keeps open when idle (Npgsql <c>Minimum Pool Size</c>).</summary>
+    public int? MinSize { get; set; }
+
+    /// <summary>Postgres: most connections open at once; a request beyond them waits (Npgsql <c>Maximum Pool Size</c>).</summary>
+    public int? MaxSize { get; set; }
+
+    /// <summary>Postgres: how long opening a connection may take, waiting for a free one included, whole seconds (Npgsql <c>Timeout</c>).</summary>
+    public TimeSpan? ConnectionTimeout { get; set; }
+
+    /// <summary>Postgres: how long a connection above <see cref="MinSize"/> stays idle before it is closed, whole seconds (Npgsql <c>Connection Idle Lifetime</c>).</summary>
+    public TimeSpan? IdleLifetime { get; set; }
+
+    /// <summary>Postgres: the age at which a connection is closed instead of returned to the pool (recycling), whole seconds (Npgsql <c>Connection Lifetime</c>).</summary>
+    public TimeSpan? Lifetime { get; set; }
+
+    /// <summary>Postgres: how long a command may run, whole seconds (Npgsql <c>Command Timeout</c>).</summary>
+    public TimeSpan? CommandTimeout { get; set; }
+
+    /// <summary>Redis: how long a connect may take (StackExchange.Redis <c>connectTimeout</c>).</summary>
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    /// <summary>Redis: how long a synchronous command may take (StackExchange.Redis <c>syncTimeout</c>).</summary>
+    public TimeSpan? SyncTimeout { get; set; }
+
+    /// <summary>Redis: how long an asynchronous command may take (StackExchange.Redis <c>asyncTimeout</c>).</summary>
+    public TimeSpan? AsyncTimeout { get; set; }
 }
 
 /// <summary><c>Faultline:Startup</c>.</summary>

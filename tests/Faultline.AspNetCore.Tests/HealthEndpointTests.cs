@@ -197,7 +197,7 @@ public sealed class HealthEndpointTests
                         p => p.Optional().Layer(Layer.Database).Attempts(1).AttemptTimeout(TimeSpan.FromSeconds(5)))
                     .AddPhase("services", (_, _) => throw new InvalidOperationException($"{exceptionText} Password={password}"), p => p.Optional().Attempts(1))
                     .AddPhase("cache", (_, _) => throw new Core.Model.ProbeException(new ProbeError(ErrorKind.CacheAuthFailed, $"redis://:{password}@127.0.0.1:1 refused")), p => p.Optional().Layer(Layer.Cache).Attempts(1))
-                    .AddDependency(new TargetSpec { Name = "postgres", Kind = TargetKinds.Postgres, ConnectionString = connection, Timeout = TimeSpan.FromSeconds(2) });
+                    .AddPostgres("postgres", connection, o => o.CheckTimeout = TimeSpan.FromSeconds(2));
                 b.Services.AddHealthChecks().AddCheck("legacy", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy(
                     $"{exceptionText} {connection}", new InvalidOperationException(exceptionText)));
             },

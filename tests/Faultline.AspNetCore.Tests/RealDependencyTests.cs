@@ -2,6 +2,7 @@ using System.Net;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Faultline.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Faultline.AspNetCore.Tests;
@@ -18,12 +19,11 @@ public sealed class RealDependencyTests(LocalServices services)
             .AddPhase("database", async (c, ct) =>
             {
                 await c.RequireAsync(postgres, ct);
-                await using var connection = new NpgsqlConnection(services.AppConnectionString);
-                await connection.OpenAsync(ct);
+                await using var connection = await c.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(ct);
             }, p => p.Timing(PhaseTiming.Connection).Layer(Layer.Database))
             .AddPhase("cache", (c, ct) => c.RequireAsync(redis, ct), p => p.DependsOn("database").Optional().Layer(Layer.Cache))
-            .AddDependency(postgres)
-            .AddDependency(redis));
+            .AddPostgres(postgres.Name, postgres.ConnectionString, o => o.CheckTimeout = postgres.Timeout)
+            .AddRedis(redis.Name, redis.ConnectionString, o => o.CheckTimeout = redis.Timeout));
         await app.WaitForStartupAsync();
         await app.WaitForRoundsAsync();
 
@@ -41,12 +41,12 @@ public sealed class RealDependencyTests(LocalServices services)
     {
         const string wrong = "not-the-password-5150";
         var connection = $"Host=127.0.0.1;Port={services.PgPort};Username=faultline;Password={wrong};Database=faultline;SSL Mode=Disable;Pooling=false";
-        var (code, stderr) = await TestApp.RunToExitAsync((f, _) => f.AddPhase("database", async (_, ct) =>
+        var (code, stderr) = await TestApp.RunToExitAsync((f, _) => f.AddPhase("database", async (c, ct) =>
         {
-            // The phase's own Npgsql code, not a Faultline probe: the exception is typed by the library.
-            await using var db = new NpgsqlConnection(connection);
-            await db.OpenAsync(ct);
-        }, p => p.Timing(PhaseTiming.Connection).Layer(Layer.Database).Attempts(1)));
+            // The phase's own Npgsql code, not a Faultline probe: the exception is typed by the postgres package.
+            await using var db = await c.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(ct);
+        }, p => p.Timing(PhaseTiming.Connection).Layer(Layer.Database).Attempts(1))
+            .AddPostgres("postgres", connection));
 
         Assert.Equal(3, code);
         Assert.Contains("database-auth-failed", stderr, StringComparison.Ordinal);

@@ -250,6 +250,7 @@ public sealed class StartupPlanTests
         var later = false;
         var (code, stderr) = await TestApp.RunToExitAsync(
             (f, _) => f
+                .AddProbe(Faultline.Probes.Postgres.PostgresProbes.Create())
                 .AddPhase("configuration", Ok)
                 .AddPhase("database", (c, ct) => c.RequireAsync(target, ct), p => p.DependsOn("configuration").Timing(PhaseTiming.Connection).Layer(Layer.Database).Attempts(2).Backoff(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(20)))
                 .AddPhase("services", (_, _) =>

@@ -48,8 +48,10 @@ public sealed class StartupLoadTests(LocalServices services, ITestOutputHelper o
             ["Faultline__Health__Interval"] = "00:00:01",
             ["Database__WarmUpConnections"] = warmUp.ToString(CultureInfo.InvariantCulture),
 
-            // Five .NET processes starting on a small machine: give the database phase time, so what fails it is the slots, not the CPU.
+            // Five .NET processes starting on a small machine: give the database phase time, so what fails it is the slots, not the CPU
+            // (its attempt, and opening a pooled connection, which the Lab profile bounds at 2 s).
             ["Faultline__Startup__Phases__database__AttemptTimeout"] = "00:00:15",
+            ["Faultline__Pools__postgres__ConnectionTimeout"] = "00:00:15",
         },
         ReadyUrl = "http://127.0.0.1:{port}/health/ready",
         Instances = Instances,

@@ -1,4 +1,5 @@
 using Faultline.AspNetCore.Options;
+using Faultline.AspNetCore.Pools;
 using Faultline.AspNetCore.Probing;
 using Faultline.AspNetCore.Resilience;
 using Faultline.Core.Classification;
@@ -16,7 +17,8 @@ namespace Faultline.AspNetCore.Health;
 /// Evaluates every dependency on <see cref="HealthOptions.Interval"/>, in the background: the Faultline
 /// targets added with <c>AddDependency</c> (each through its circuit breaker) and the application's
 /// <see cref="IHealthCheck"/> registrations. Endpoints serve the latest snapshot, so request load
-/// never turns into dependency load.
+/// never turns into dependency load. A dependency whose pool a driver package built also reports the pool's use,
+/// read from the driver's own counters: 80 % busy or more makes it degraded, full with requests waiting unhealthy.
 /// </summary>
 internal sealed partial class DependencyEvaluator(
     FaultlineBuilder builder,
@@ -27,8 +29,11 @@ internal sealed partial class DependencyEvaluator(
     HealthState health,
     IServiceProvider services,
     TimeProvider time,
+    IEnumerable<IPoolUsageReader> pools,
     ILogger<DependencyEvaluator> logger) : BackgroundService
 {
+    private readonly Dictionary<string, IPoolUsageReader> _pools = pools.ToDictionary(p => p.Dependency, StringComparer.Ordinal);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Settings are read before the first yield, while the host is still starting: a failure here fails the start, not a later round.
@@ -125,12 +130,12 @@ internal sealed partial class DependencyEvaluator(
         catch (BrokenCircuitException)
         {
             // Open circuit: the dependency is not asked; report the failure that opened it.
-            return Rejected(target, breaker.LastError, previous);
+            return WithPool(target, Rejected(target, breaker.LastError, previous), previous);
         }
 
         if (result is null)
         {
-            return Rejected(target, breaker.LastError, previous);
+            return WithPool(target, Rejected(target, breaker.LastError, previous), previous);
         }
 
         var status = result.Status switch
@@ -139,19 +144,80 @@ internal sealed partial class DependencyEvaluator(
             ResultStatus.Warn => ComponentStatus.Degraded,
             _ => ComponentStatus.Unhealthy,
         };
-        return new ComponentState
+        return WithPool(
+            target,
+            new ComponentState
+            {
+                Name = target.Name,
+                Status = status,
+                Layer = result.Layer ?? LayerOf(target.Kind),
+                Side = status == ComponentStatus.Healthy ? null : result.Side,
+                Critical = target.Critical,
+                LatencyMs = result.DurationMs,
+                LastCheckedAt = time.GetUtcNow(),
+                ErrorKind = result.Error?.Kind,
+                Remedy = status == ComponentStatus.Healthy ? null : result.Remedy,
+                Breaker = target.Name,
+            },
+            previous);
+    }
+
+    /// <summary>
+    /// Adds the pool's use to <paramref name="component"/> and lets it judge: a failed check says more than the pool
+    /// and stands; otherwise a pool full with requests waiting makes the component unhealthy (pool-exhausted: the
+    /// check's own unpooled connection got through, so the wait is in the service) and 80 % busy makes it degraded.
+    /// Pool saturation never counts against the circuit breaker, which guards the check alone.
+    /// </summary>
+    private ComponentState WithPool(TargetSpec target, ComponentState component, ComponentState? previous)
+    {
+        if (!_pools.TryGetValue(target.Name, out var reader) || reader.Read() is not { } usage)
         {
-            Name = target.Name,
-            Status = status,
-            Layer = result.Layer ?? LayerOf(target.Kind),
-            Side = status == ComponentStatus.Healthy ? null : result.Side,
-            Critical = target.Critical,
-            LatencyMs = result.DurationMs,
-            LastCheckedAt = time.GetUtcNow(),
-            ErrorKind = result.Error?.Kind,
-            Remedy = status == ComponentStatus.Healthy ? null : result.Remedy,
-            Breaker = target.Name,
-        };
+            return component;
+        }
+
+        var load = PoolJudge.Judge(usage);
+        if (load != (previous?.Pool is { } before ? PoolJudge.Judge(before) : PoolLoad.Normal))
+        {
+            if (load == PoolLoad.Normal)
+            {
+                LogPoolNormal(logger, target.Name, usage.Busy, usage.Max);
+            }
+            else
+            {
+                LogPoolLoaded(logger, target.Name, load == PoolLoad.Exhausted ? "exhausted" : "above 80 %", usage.Busy, usage.Max, usage.Waiting);
+            }
+        }
+
+        var withPool = component with { Pool = usage };
+        if (load == PoolLoad.Normal || component.Status is ComponentStatus.Unhealthy or ComponentStatus.Unknown)
+        {
+            return withPool;
+        }
+
+        var error = new ProbeError(ErrorKind.PoolExhausted, $"{usage.Busy} of {usage.Max} connections of the pool of '{target.Name}' busy, {usage.Waiting} requests waiting");
+        var classification = Classifier.Classify(target, new Observation { Target = target.Name, Error = error }, []);
+        if (load == PoolLoad.Exhausted)
+        {
+            return withPool with
+            {
+                Status = ComponentStatus.Unhealthy,
+                Layer = classification.Layer,
+                Side = classification.Side,
+                ErrorKind = ErrorKind.PoolExhausted.Wire(),
+                Remedy = classification.Remedy,
+            };
+        }
+
+        return component.Status != ComponentStatus.Healthy
+            ? withPool
+            : withPool with
+            {
+                Status = ComponentStatus.Degraded,
+                Side = classification.Side,
+                Remedy = string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $"the pool of '{target.Name}' has {usage.Busy} of {usage.Max} connections busy ({usage.Utilization:P0}); before it fills: {classification.Remedy}"),
+            };
     }
 
     private ComponentState Rejected(TargetSpec target, ProbeError? last, ComponentState? previous)
@@ -258,6 +324,12 @@ internal sealed partial class DependencyEvaluator(
 
     [LoggerMessage(EventId = 3031, Level = LogLevel.Error, Message = "a background evaluation round failed; the next round runs on schedule")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3032, Level = LogLevel.Warning, Message = "dependency {Dependency} connection pool {Load}: {Busy} of {Max} connections busy, {Waiting} requests waiting")]
+    private static partial void LogPoolLoaded(ILogger logger, string dependency, string load, int busy, int max, int waiting);
+
+    [LoggerMessage(EventId = 3033, Level = LogLevel.Information, Message = "dependency {Dependency} connection pool back under 80 %: {Busy} of {Max} connections busy")]
+    private static partial void LogPoolNormal(ILogger logger, string dependency, int busy, int max);
 }
 
 /// <summary>Marks a dependency check that ran and failed, so its circuit breaker counts it.</summary>

@@ -35,6 +35,9 @@ internal sealed record ComponentState
 
     /// <summary>The circuit breaker guarding this component's checks (its name), or null.</summary>
     public string? Breaker { get; init; }
+
+    /// <summary>The use of the dependency's connection pool when a driver package built one and it exists; else null.</summary>
+    public Pools.PoolUsage? Pool { get; init; }
 }
 
 /// <summary>The latest snapshot of the background evaluation. Endpoints only read it.</summary>

@@ -84,6 +84,9 @@ internal static class HealthViews
                     lastCheckedAt = c.LastCheckedAt,
                     errorKind = c.ErrorKind,
                     breaker = c.Breaker is { } b ? breakers.Find(b)?.State ?? "closed" : null,
+                    pool = c.Pool is { } p
+                        ? new { busy = p.Busy, idle = p.Idle, max = p.Max, waiting = p.Waiting, utilization = p.Utilization, timeouts = p.Timeouts }
+                        : null,
                 },
                 StringComparer.Ordinal),
             networkPath = new { overall = pathStatus.Wire(), degradedCount = path.Count(c => c.Status != ComponentStatus.Healthy) },

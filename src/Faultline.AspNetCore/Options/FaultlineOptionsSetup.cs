@@ -125,13 +125,23 @@ internal sealed class FaultlineOptionsValidator(FaultlineBuilder builder, Micros
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var probed = Probing.ProbeRunner.ProbedKinds(builder.Probes);
         foreach (var dependency in builder.Dependencies)
         {
             if (!names.Add(dependency.Name))
             {
                 errors.Add($"dependency '{dependency.Name}' is added more than once");
             }
+
+            if (!probed.Contains(dependency.Kind))
+            {
+                errors.Add(Probing.DriverPackages.Advice(dependency.Kind, dependency.Name) is { } advice
+                    ? $"dependency '{dependency.Name}' is of kind {dependency.Kind}, which {advice}"
+                    : $"dependency '{dependency.Name}' is of kind '{dependency.Kind}', which no registered probe serves (add one with AddProbe)");
+            }
         }
+
+        errors.AddRange(Pools.PoolOptionsValidation.Validate(options.Pools, builder.Pools));
 
         errors.AddRange(Startup.StartupPlan.Validate(builder.Phases, options, FaultlineOptionsReader.ProfileOf(options, environment)));
 

@@ -3,8 +3,6 @@ using Faultline.Core.Model;
 using Faultline.Core.Running;
 using Faultline.Probes;
 using Faultline.Probes.Net;
-using Faultline.Probes.Postgres;
-using Faultline.Probes.Redis;
 using Microsoft.Extensions.Logging;
 
 namespace Faultline.AspNetCore.Probing;
@@ -31,17 +29,25 @@ internal sealed class ProbeRunner
         _scrubber = scrubber;
     }
 
-    /// <summary>The built-in probes (http, tls, dns, tcp, secret, postgres, redis) with <paramref name="custom"/> ones replacing a kind or adding one.</summary>
+    /// <summary>
+    /// The built-in probes (http, tls, dns, tcp, secret, ...) with <paramref name="custom"/> ones replacing a kind or adding
+    /// one — among them the postgres and redis probes that <c>AddPostgres</c> / <c>AddRedis</c> add. Without them, a
+    /// postgres or redis target fails with config-invalid naming the package to add.
+    /// </summary>
     public static IReadOnlyList<IProbe> Merge(IEnumerable<IProbe> custom)
     {
         var byKind = new Dictionary<string, IProbe>(StringComparer.Ordinal);
-        foreach (var probe in BuiltInProbes.Create().Append(PostgresProbes.Create()).Append(RedisProbes.Create()).Concat(custom))
+        foreach (var probe in BuiltInProbes.Create().Concat(DriverPackages.Placeholders()).Concat(custom))
         {
             byKind[probe.Kind] = probe;
         }
 
         return [.. byKind.Values];
     }
+
+    /// <summary>The kinds that <see cref="Merge"/> can really probe (no placeholder for a missing driver package).</summary>
+    public static IReadOnlySet<string> ProbedKinds(IEnumerable<IProbe> custom) =>
+        Merge(custom).Where(p => !DriverPackages.IsPlaceholder(p)).Select(p => p.Kind).ToHashSet(StringComparer.Ordinal);
 
     public async Task<TargetResult> RunAsync(TargetSpec target, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -5,8 +5,6 @@ using Faultline.AspNetCore.Probing;
 using Faultline.Core.Classification;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
-using Faultline.Probes.Postgres;
-using Faultline.Probes.Redis;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -20,7 +18,8 @@ namespace Faultline.AspNetCore.Startup;
 /// </summary>
 internal static class AttemptErrors
 {
-    public static ProbeError Describe(Exception exception, ResolvedPhase phase, int attempt, bool budgetCut, ProbeError? breakerLast)
+    /// <param name="describers">The drivers' own typing (registered by the driver packages): Npgsql and StackExchange.Redis exceptions.</param>
+    public static ProbeError Describe(Exception exception, ResolvedPhase phase, int attempt, bool budgetCut, ProbeError? breakerLast, IEnumerable<IExceptionDescriber>? describers = null)
     {
         var name = phase.Name;
         switch (exception)
@@ -37,18 +36,12 @@ internal static class AttemptErrors
                 return TimeoutError(phase, $"phase {name} used its whole budget of {Durations.Describe(phase.Budget)} during attempt {attempt.ToString(CultureInfo.InvariantCulture)}", exception);
         }
 
-        if (ExceptionChain.Find<Npgsql.NpgsqlException>(exception) is not null || ExceptionChain.Find<Npgsql.PostgresException>(exception) is not null)
+        foreach (var describer in describers ?? [])
         {
-            if (PostgresErrors.Describe(exception, $"'{phase.Definition.Breaker}'") is { } pg)
+            if (describer.Describe(exception, $"'{phase.Definition.Breaker}'") is { } typed)
             {
-                return pg;
+                return typed;
             }
-        }
-
-        if (ExceptionChain.Find<StackExchange.Redis.RedisException>(exception) is not null
-            && RedisErrors.Describe(exception, $"'{phase.Definition.Breaker}'") is { } cache)
-        {
-            return cache;
         }
 
         if (ExceptionChain.Find<SocketException>(exception) is { } socket)

@@ -1,6 +1,7 @@
 using Faultline.AspNetCore.Probing;
 using Faultline.AspNetCore.Resilience;
 using Faultline.Core.Model;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
@@ -31,6 +32,7 @@ internal sealed partial class PhaseExecutor(
     ILoggerFactory loggerFactory)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("Faultline.Startup");
+    private readonly IExceptionDescriber[] _describers = [.. services.GetServices<IExceptionDescriber>()];
 
     public async Task<PhaseOutcome> RunAsync(ResolvedPhase phase, CancellationToken stopping)
     {
@@ -108,7 +110,7 @@ internal sealed partial class PhaseExecutor(
             }
             catch (Exception ex) when (!stopping.IsCancellationRequested)
             {
-                var error = AttemptErrors.Describe(ex, phase, attempt, budgetCut: budgetToken.IsCancellationRequested, breaker.LastError);
+                var error = AttemptErrors.Describe(ex, phase, attempt, budgetCut: budgetToken.IsCancellationRequested, breaker.LastError, _describers);
                 if (ex is not BrokenCircuitException)
                 {
                     breaker.LastError = error;
@@ -138,7 +140,7 @@ internal sealed partial class PhaseExecutor(
         }
         catch (Exception ex)
         {
-            var error = lastError ?? AttemptErrors.Describe(ex, phase, attempts, budgetCut: ex is TimeoutRejectedException, breaker.LastError);
+            var error = lastError ?? AttemptErrors.Describe(ex, phase, attempts, budgetCut: ex is TimeoutRejectedException, breaker.LastError, _describers);
             if (budgetSpent && !error.Message.Contains("budget", StringComparison.Ordinal))
             {
                 error = error with { Message = $"{error.Message}; the phase's budget of {Durations.Describe(phase.Budget)} ran out before another attempt" };

@@ -200,6 +200,13 @@ internal static class ErrorRules
             "fix the query or the schema it expects",
             RemedyFor: (_, e) => SqlRemedy(e.Code)),
 
+        // A service's own connection pool, full with requests waiting (reported by the service, never by a probe: the
+        // probe opens its own unpooled connection). The database had room for that probe connection, so the wait is in
+        // the service: its concurrency, its queries or its pool size.
+        new(ErrorKind.PoolExhausted, null, Layer.Database, Side.Application,
+            "every connection of the service's pool for {name} is busy and requests wait for one",
+            "find what holds the connections (slow queries, a transaction left open, a connection never returned) or raise the pool's maximum (Faultline:Pools:{name}:MaxSize), keeping instances × maximum under the database's max_connections"),
+
         // Cache
         new(ErrorKind.CacheAuthFailed, null, Layer.Configuration, Side.Infrastructure,
             "Redis rejected the credentials ({code})",

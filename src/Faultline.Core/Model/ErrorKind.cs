@@ -64,6 +64,8 @@ public enum ErrorKind
     DatabaseUnavailable,
     /// <summary>A SQL error in the probe query (e.g. 42P01 undefined table).</summary>
     DatabaseSqlError,
+    /// <summary>The service's own connection pool is full (every connection busy) and requests wait for one.</summary>
+    PoolExhausted,
     /// <summary>Redis rejected the credentials (NOAUTH / WRONGPASS).</summary>
     CacheAuthFailed,
     /// <summary>Redis refused a write: out of memory (OOM).</summary>

@@ -55,6 +55,7 @@ public class ClassifierErrorTests
         { ErrorKind.DatabaseNotFound, TargetKinds.Postgres, Layer.Configuration, Side.Application },
         { ErrorKind.DatabaseUnavailable, TargetKinds.Postgres, Layer.Database, Side.Infrastructure },
         { ErrorKind.DatabaseSqlError, TargetKinds.Postgres, Layer.Application, Side.Application },
+        { ErrorKind.PoolExhausted, TargetKinds.Postgres, Layer.Database, Side.Application },
         { ErrorKind.CacheAuthFailed, TargetKinds.Redis, Layer.Configuration, Side.Infrastructure },
         { ErrorKind.CacheOutOfMemory, TargetKinds.Redis, Layer.Cache, Side.Infrastructure },
         { ErrorKind.CacheReadOnly, TargetKinds.Redis, Layer.Cache, Side.Infrastructure },
