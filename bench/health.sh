@@ -106,6 +106,11 @@ done
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 out="$root/bench/RESULTS-aspnetcore.md"
+# bench/pipeline.sh writes its own section of the same file: keep it.
+pipeline_section=""
+if [[ -f "$out" ]]; then
+  pipeline_section="$(awk '/^## Request-path pipeline overhead$/ { keep = 1; print; next } keep && /^## / { keep = 0 } keep' "$out")"
+fi
 cat >"$out" <<MD
 # Faultline.AspNetCore macro benchmarks
 
@@ -140,4 +145,7 @@ series ${warm_ms[serial]} ms (ratio $(ratio "${warm_ms[parallel]}" "${warm_ms[se
 no-op plan's cost is its first phase's one-off compilation; process start to ready is polled every 10 ms with curl, so
 it is coarse to ~15 ms — compare the none and seven-phase rows.
 MD
+if [[ -n "$pipeline_section" ]]; then
+  printf '\n%s\n' "$pipeline_section" >>"$out"
+fi
 cat "$out"
