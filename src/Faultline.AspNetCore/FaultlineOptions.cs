@@ -50,6 +50,13 @@ public sealed class FaultlineOptions
     /// </summary>
     public Dictionary<string, PoolOptions> Pools { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// <c>Faultline:PollyTelemetry</c>: whether the request-path pipelines report to Polly's telemetry (metrics and
+    /// telemetry listeners configured for the app; never log lines). Off by default: it roughly doubles a call's
+    /// overhead; the breakers' state and transitions are in <c>/health/infrastructure</c> and Faultline's logs either way.
+    /// </summary>
+    public bool PollyTelemetry { get; set; }
+
     /// <summary>Errors met while binding the section (unknown keys, unconvertible values), reported by validation.</summary>
     internal List<string> BindingErrors { get; } = [];
 }

@@ -197,6 +197,40 @@ public sealed class RequestPipelineTests
     }
 
     [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 1)]
+    public async Task PollyTelemetry_OffByDefault_OnWhenConfigured(bool enabled, int expectedExecutions)
+    {
+        var probe = new SwitchProbe();
+        await using var app = await StartAsync(probe, new() { ["Faultline:PollyTelemetry"] = enabled ? "true" : "false" });
+        await app.WaitForStartupAsync();
+        var executions = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Polly" && instrument.Name == "resilience.polly.pipeline.duration")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "pipeline.name" && Equals(tag.Value, Name))
+                {
+                    Interlocked.Increment(ref executions);
+                }
+            }
+        });
+        listener.Start();
+
+        await Pipelines(app).GetPipeline(Name).ExecuteAsync(_ => ValueTask.CompletedTask, CancellationToken.None);
+
+        Assert.Equal(expectedExecutions, Volatile.Read(ref executions));
+    }
+
+    [Theory]
     [InlineData("Faultline:Requests:nosuch:Timeout", "00:00:01", "Faultline:Requests:nosuch names no dependency (added with AddDependency: ledger)")]
     [InlineData("Faultline:Requests:ledger:Timeout", "00:00:00", "Faultline:Requests:ledger:Timeout must be between 1 ms and 10 minutes")]
     [InlineData("Faultline:Requests:ledger:Retries", "11", "Faultline:Requests:ledger:Retries must be between 0 and 10")]

@@ -67,14 +67,25 @@ internal sealed class DependencyPipelines(
         var breaker = breakers.Get(dependency);
         pipeline.TimeProvider = time;
 
-        // Polly's metrics and listeners as the app configured them, but no Polly log lines: they would write
-        // one line (with the exception's stack) per call and per rejection, and results are the app's data (a
-        // user record, a password hash) that logs must not carry. The breaker logs its transitions itself.
-        pipeline.ConfigureTelemetry(new TelemetryOptions(telemetry.Value)
+        if (options.Value.PollyTelemetry)
         {
-            LoggerFactory = NullLoggerFactory.Instance,
-            ResultFormatter = static (_, result) => result is null ? null : "(withheld)",
-        });
+            // Polly's metrics and listeners as the app configured them, but no Polly log lines: they would write
+            // one line (with the exception's stack) per call and per rejection, and results are the app's data (a
+            // user record, a password hash) that logs must not carry.
+            pipeline.ConfigureTelemetry(new TelemetryOptions(telemetry.Value)
+            {
+                LoggerFactory = NullLoggerFactory.Instance,
+                ResultFormatter = static (_, result) => result is null ? null : "(withheld)",
+            });
+        }
+        else
+        {
+            // No Polly telemetry by default: it costs about half a microsecond and a boxed result per call (bench/
+            // RESULTS-aspnetcore.md), and what it would tell — the breaker's state and transitions, timeouts —
+            // Faultline reports itself (/health/infrastructure, log events 3040–3042).
+            pipeline.TelemetryListener = null;
+        }
+
         pipeline.AddStrategy(_ => new UnavailableStrategy(dependency, timeout), new UnavailableStrategyOptions());
         var retries = idempotent ? Retries(dependency) : 0;
         if (retries > 0)
