@@ -2,11 +2,13 @@
 # Runs every Faultline test against the local services and prints, as its last line,
 #   N passed, N failed, N skipped
 #
-#   scripts/test.sh [--stop] [-- extra dotnet test arguments, e.g. --filter Category=x]
+#   scripts/test.sh [--fast] [--stop] [-- extra dotnet test arguments, e.g. --filter Category=x]
 #
 # Brings the services up (scripts/services.sh up), exports services.env, builds the solution in
 # Release, then runs the test projects one after another (-m:1): several suites drive the same
 # PostgreSQL and Redis to their limits (max_connections, maxmemory), so they must not overlap.
+# --fast: only the tests that need no server (no services started, no lab; classes marked
+# [Trait(TestTiers.Name, TestTiers.Services)] are left out, an extra --filter is combined with that).
 # TRX files go to .faultline/test-results (FAULTLINE_TEST_RESULTS overrides). Services keep running
 # afterwards unless --stop is given. Exit code: 0 when the build succeeded and no test failed.
 set -uo pipefail
@@ -16,10 +18,12 @@ REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 SERVICES=$SCRIPT_DIR/services.sh
 
 STOP=0
+FAST=0
 EXTRA=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --stop) STOP=1; shift ;;
+    --fast) FAST=1; shift ;;
     --) shift; EXTRA=("$@"); break ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) printf 'test.sh: unknown argument %s (try --help)\n' "$1" >&2; exit 2 ;;
@@ -67,17 +71,33 @@ summary() { # → "passed failed skipped" summed over every TRX in the results d
 
 cd "$REPO_ROOT" || exit 2
 
-if ! "$SERVICES" up --install; then
-  printf 'test.sh: local services did not start (see above)\n' >&2
-  stop_services >/dev/null 2>&1
-  printf '0 passed, 0 failed, 0 skipped\n'
-  exit 1
+if ((FAST)); then
+  # The server-free tier: no services; a --filter among the extra arguments is combined with the tier's.
+  TIER='Tier!=services'
+  combined=0
+  for i in "${!EXTRA[@]}"; do
+    if [[ ${EXTRA[$i]} == --filter && $((i + 1)) -lt ${#EXTRA[@]} ]]; then
+      EXTRA[i + 1]="($TIER)&(${EXTRA[i + 1]})"
+      combined=1
+    fi
+  done
+  ((combined)) || EXTRA+=(--filter "$TIER")
+  STOP=0
+  # A test that starts a server without the trait fails at once, naming it (TestTiers.RequireServer).
+  export FAULTLINE_TEST_TIER=fast
+else
+  if ! "$SERVICES" up --install; then
+    printf 'test.sh: local services did not start (see above)\n' >&2
+    stop_services >/dev/null 2>&1
+    printf '0 passed, 0 failed, 0 skipped\n'
+    exit 1
+  fi
+  ENV_FILE=$("$SERVICES" env)
+  set -a
+  # shellcheck disable=SC1090
+  . "$ENV_FILE"
+  set +a
 fi
-ENV_FILE=$("$SERVICES" env)
-set -a
-# shellcheck disable=SC1090
-. "$ENV_FILE"
-set +a
 
 rm -rf "$RESULTS_DIR"
 mkdir -p "$RESULTS_DIR"

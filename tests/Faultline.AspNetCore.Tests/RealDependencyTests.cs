@@ -7,6 +7,7 @@ using Npgsql;
 
 namespace Faultline.AspNetCore.Tests;
 
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class RealDependencyTests(LocalServices services)
 {

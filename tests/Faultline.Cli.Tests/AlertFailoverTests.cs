@@ -18,6 +18,7 @@ namespace Faultline.Cli.Tests;
 /// Two `faultline monitor` replicas on one PostgreSQL store: one alert per incident whichever replica sees it, and
 /// when the replica sending alerts is killed (SIGKILL), the other takes the alert lease and announces the next incident.
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class AlertFailoverTests(LocalServices services, ITestOutputHelper output) : IAsyncLifetime
 {

@@ -15,6 +15,7 @@ namespace Faultline.Cli.Tests;
 /// connection-string forms, an application that echoes a secret back) and scans every output
 /// format and every log line for them.
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class SecretLeakTests(LocalServices services)
 {

@@ -13,6 +13,7 @@ namespace Faultline.Probes.Postgres.Tests;
 /// (17 slots for non-superusers): 50 probes at once, each holding its connection for half a second,
 /// cannot all get a slot. The failures keep their layer: database, capacity (SQLSTATE 53300).
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 public sealed class ConcurrencyLoadTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int MaxConnections = 20;

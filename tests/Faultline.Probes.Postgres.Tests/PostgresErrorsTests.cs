@@ -7,6 +7,7 @@ using Npgsql;
 namespace Faultline.Probes.Postgres.Tests;
 
 /// <summary><see cref="PostgresErrors"/> on exceptions Npgsql really throws, against the real PostgreSQL of scripts/services.sh.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class PostgresErrorsTests(LocalServices services)
 {

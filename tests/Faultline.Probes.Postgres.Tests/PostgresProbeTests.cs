@@ -10,6 +10,7 @@ using Npgsql;
 namespace Faultline.Probes.Postgres.Tests;
 
 /// <summary>The postgres probe against the real PostgreSQL 15 of scripts/services.sh; every fault is produced for real.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class PostgresProbeTests(LocalServices services)
 {

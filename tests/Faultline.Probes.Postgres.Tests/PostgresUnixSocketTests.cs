@@ -14,6 +14,7 @@ namespace Faultline.Probes.Postgres.Tests;
 /// against the real PostgreSQL's socket directory of scripts/services.sh, and against socket directories and files
 /// made for each fault (absent, empty, a stale socket nobody listens on, a regular file).
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class PostgresUnixSocketTests(LocalServices services) : IDisposable
 {

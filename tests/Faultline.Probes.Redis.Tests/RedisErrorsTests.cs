@@ -7,6 +7,7 @@ using StackExchange.Redis;
 namespace Faultline.Probes.Redis.Tests;
 
 /// <summary><see cref="RedisErrors"/> on exceptions StackExchange.Redis really throws, against the real Redis of scripts/services.sh.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class RedisErrorsTests(LocalServices services)
 {

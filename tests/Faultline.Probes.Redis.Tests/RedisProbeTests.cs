@@ -9,6 +9,7 @@ using StackExchange.Redis;
 namespace Faultline.Probes.Redis.Tests;
 
 /// <summary>The redis probe against the real Redis of scripts/services.sh; every fault is produced for real.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class RedisProbeTests(LocalServices services)
 {

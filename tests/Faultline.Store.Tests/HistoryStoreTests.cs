@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Faultline.Store.Tests;
 
 /// <summary>The contract, run against both backends.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class HistoryStoreTests(LocalServices services) : IAsyncLifetime
 {

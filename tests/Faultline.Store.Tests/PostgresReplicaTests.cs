@@ -4,6 +4,7 @@ using Faultline.TestSupport;
 namespace Faultline.Store.Tests;
 
 /// <summary>Several monitor replicas on one PostgreSQL store: each <see cref="HistoryStores.Open"/> is one replica.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class PostgresReplicaTests(LocalServices services) : IAsyncLifetime
 {

@@ -102,6 +102,7 @@ public sealed class LocalServices : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        TestTiers.RequireServer("the local services (scripts/services.sh)");
         RepositoryRoot = FindRepositoryRoot();
         var envFile = EnvFilePath(RepositoryRoot);
         if (File.Exists(envFile))

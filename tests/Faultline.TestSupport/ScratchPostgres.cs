@@ -54,6 +54,7 @@ public sealed class ScratchPostgres : IAsyncDisposable
     /// <summary>Creates and starts the server; throws with the tool's output when a step fails.</summary>
     public static async Task<ScratchPostgres> StartAsync(int maxConnections, int superuserReserved = 3)
     {
+        TestTiers.RequireServer("a PostgreSQL server of its own");
         var directory = Path.Combine(Path.GetTempPath(), "faultline-scratch-pg-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)));
         Directory.CreateDirectory(directory);
         var server = new ScratchPostgres(directory, FreePort(), "pg-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), maxConnections, superuserReserved);

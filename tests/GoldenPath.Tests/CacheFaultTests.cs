@@ -13,6 +13,7 @@ namespace GoldenPath.Tests;
 /// lab's relay, in this process), so a test can make the cache path slow, blackholed or resetting
 /// and clear it again, as the lab does between scenarios.
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 public sealed class CacheRelayStack : IAsyncLifetime
 {
     public const string Link = "cache";
@@ -70,6 +71,7 @@ public sealed class CacheRelayStack : IAsyncLifetime
 /// redis dependency's request timeout (500 ms in the Lab profile), never a stalled chat; once its
 /// breaker is open, writes are skipped at once; and answers are cached again promptly once the path is healthy.
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class CacheFaultTests(CacheRelayStack stack) : IClassFixture<CacheRelayStack>, IAsyncLifetime
 {

@@ -9,6 +9,7 @@ namespace GoldenPath.Tests;
 /// <c>websocket</c> target (login, upgrade, chat, five events in order) and a <c>remote</c> target reading
 /// the service's own <c>/health/infrastructure</c>, against a real GoldenPath on real PostgreSQL and Redis.
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class CheckEndToEndTests(HealthyStack stack) : IClassFixture<HealthyStack>
 {

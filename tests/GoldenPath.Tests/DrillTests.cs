@@ -5,6 +5,7 @@ using Faultline.TestSupport;
 namespace GoldenPath.Tests;
 
 /// <summary>The sample's drills: application bugs switched on by a file, for the lab's application scenarios.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class DrillTests(HealthyStack stack) : IClassFixture<HealthyStack>
 {

@@ -8,6 +8,7 @@ using Npgsql;
 namespace GoldenPath.Tests;
 
 /// <summary>One GoldenPath process against the real PostgreSQL (a private database) and Redis, shared by the tests of <see cref="GoldenPathTests"/>.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 public sealed class HealthyStack : IAsyncLifetime
 {
     public LocalServices Services { get; } = new();
@@ -52,6 +53,7 @@ public sealed class HealthyStack : IAsyncLifetime
     }
 }
 
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class GoldenPathTests(HealthyStack stack) : IClassFixture<HealthyStack>
 {

@@ -11,6 +11,7 @@ namespace GoldenPath.Tests;
 /// and background check share) opens, login is refused at once with a 503 naming the dependency, and
 /// once it is back the half-open trial closes the breaker and login works again.
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class RequestPathTests(LocalServices services) : IAsyncLifetime
 {

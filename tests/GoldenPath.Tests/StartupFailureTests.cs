@@ -9,6 +9,7 @@ namespace GoldenPath.Tests;
 /// name the phase, the layer and the cause on stderr and in the termination-message file, without
 /// any secret value.
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class StartupFailureTests(LocalServices services) : IAsyncLifetime
 {
@@ -244,6 +245,7 @@ public sealed class StartupFailureTests(LocalServices services) : IAsyncLifetime
 }
 
 /// <summary>Redis is optional: with its port closed the service runs degraded and the golden path still answers.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class RedisDownTests(LocalServices services) : IAsyncLifetime
 {

@@ -20,6 +20,7 @@ namespace GoldenPath.Tests;
 /// instances fit; the others find no slot, exit with code 3 and say so in their termination message.
 /// Each test starts its own server, sized for what it shows.
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class StartupLoadTests(LocalServices services, ITestOutputHelper output)
 {

@@ -7,6 +7,7 @@ namespace GoldenPath.Tests;
 /// GoldenPath on a unix socket connection string, as on Cloud Run with Cloud SQL (<c>Host=/cloudsql/PROJECT:REGION:INSTANCE</c>):
 /// here the local PostgreSQL's own socket directory.
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class UnixSocketTests(LocalServices services) : IAsyncLifetime
 {

@@ -12,6 +12,7 @@ namespace Faultline.AspNetCore.Tests.Pools;
 /// the profile's defaults, <c>Faultline:Pools:&lt;name&gt;</c>, the connection string's own values, and every way
 /// configuring them can go wrong (exit code 3).
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class PoolSettingsTests(LocalServices services)
 {

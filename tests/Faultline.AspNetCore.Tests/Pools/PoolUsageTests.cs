@@ -12,6 +12,7 @@ namespace Faultline.AspNetCore.Tests.Pools;
 /// PostgreSQL: 80 % busy warns, full with a request waiting fails (and takes readiness with it for a critical
 /// dependency), released is healthy again.
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class PoolUsageTests(LocalServices services)
 {

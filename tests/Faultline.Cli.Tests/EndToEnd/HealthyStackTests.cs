@@ -5,6 +5,7 @@ using static Faultline.Cli.Tests.EndToEnd.EndToEndRun;
 namespace Faultline.Cli.Tests.EndToEnd;
 
 /// <summary>A stack where everything works: every target passes and the report names no root cause.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class HealthyStackTests(LocalServices services) : IDisposable
 {

@@ -10,6 +10,7 @@ namespace Faultline.Cli.Tests.EndToEnd;
 /// <c>scripts/services.sh</c>: its <c>/dead/</c> location proxies to a closed port, so nginx answers 502
 /// itself — the symptom of a service that exited during startup.
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class InsideOutFaultTests(LocalServices services) : IDisposable
 {

@@ -11,6 +11,7 @@ namespace Faultline.Cli.Tests.EndToEnd;
 /// every connection slot taken, a SQL error, nginx's own 502 for a dead upstream, and an application's
 /// 500 relayed through nginx.
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LocalServices.Collection)]
 public sealed class LocalServicesFaultTests(LocalServices services)
 {

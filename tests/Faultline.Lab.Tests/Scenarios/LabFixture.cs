@@ -1,4 +1,5 @@
 using Faultline.Lab.Stack;
+using Faultline.TestSupport;
 
 namespace Faultline.Lab.Tests.Scenarios;
 
@@ -17,6 +18,7 @@ public sealed class LabFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        TestTiers.RequireServer("the lab stack");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await Stack.UpAsync(new Progress(_log), timeout.Token);
     }

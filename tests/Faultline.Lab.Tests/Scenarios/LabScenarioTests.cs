@@ -1,10 +1,12 @@
 using Faultline.Core.Model;
 using Faultline.Lab.Scenarios;
 using Xunit.Abstractions;
+using Faultline.TestSupport;
 
 namespace Faultline.Lab.Tests.Scenarios;
 
 /// <summary>Every shipped scenario against the real lab: the attribution must match its expectation within 20 s.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LabCollection.Name)]
 public sealed class LabScenarioTests(LabFixture lab, ITestOutputHelper output)
 {

@@ -34,6 +34,7 @@ public sealed class LabFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        TestTiers.RequireServer("the lab stack");
         _stack = NewLab();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         await _stack.UpAsync(new SyncProgress(Progress), timeout.Token);

@@ -1,9 +1,11 @@
 using Faultline.Core.Model;
 using Faultline.Lab.Stack;
+using Faultline.TestSupport;
 
 namespace Faultline.Lab.Tests.Stack;
 
 /// <summary>One lab for the whole class: each action has its visible effect and RestoreAsync undoes it.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LabStackCollection.Name)]
 public sealed class LabStackActionTests(LabFixture lab)
 {

@@ -2,10 +2,12 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Faultline.Lab.Stack;
+using Faultline.TestSupport;
 
 namespace Faultline.Lab.Tests.Stack;
 
 /// <summary>Up and down of a lab of its own: nothing is left behind, also after a failed up.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LabStackCollection.Name)]
 public sealed class LabStackLifecycleTests
 {

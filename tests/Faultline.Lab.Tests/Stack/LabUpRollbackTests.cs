@@ -6,6 +6,7 @@ using Faultline.TestSupport;
 namespace Faultline.Lab.Tests.Stack;
 
 /// <summary>Lab command tests that start real lab processes of their own; they run alone, one after another.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class LabCommandCollection
 {
@@ -13,6 +14,7 @@ public sealed class LabCommandCollection
 }
 
 /// <summary><c>faultline lab up</c> that fails half-way rolls back what it started, so the next <c>up</c> works.</summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LabCommandCollection.Name)]
 public sealed class LabUpRollbackTests
 {

@@ -12,6 +12,7 @@ namespace Faultline.Lab.Tests.Stack;
 /// The app gets failureThreshold 5 at a 1 s interval: after its database is back it needs a few seconds to
 /// restart, and a dependent is judged on its own again only after failureThreshold further failures.
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LabStackCollection.Name)]
 public sealed class MonitorLabTests(LabFixture lab, ITestOutputHelper output)
 {

@@ -11,6 +11,7 @@ using Faultline.Probes.Net;
 using Faultline.Probes.Postgres;
 using Faultline.Probes.Redis;
 using Xunit.Abstractions;
+using Faultline.TestSupport;
 
 namespace Faultline.Lab.Tests.Validation;
 
@@ -19,6 +20,7 @@ namespace Faultline.Lab.Tests.Validation;
 /// categories and reasons; once the fault is cleared the failed report as baseline marks the targets
 /// fixed and the verdict passes; a relay dropping every second connection makes a target flaky.
 /// </summary>
+[Trait(TestTiers.Name, TestTiers.Services)]
 [Collection(LabStackCollection.Name)]
 public sealed class LabValidationTests(LabFixture lab, ITestOutputHelper output)
 {
