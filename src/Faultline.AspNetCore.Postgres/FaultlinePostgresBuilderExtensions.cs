@@ -29,24 +29,18 @@ public static class FaultlinePostgresBuilderExtensions
         var options = new FaultlinePostgresOptions();
         configure?.Invoke(options);
 
-        if (!faultline.Probes.Any(p => p.Kind == TargetKinds.Postgres))
-        {
-            faultline.AddProbe(PostgresProbes.Create());
-        }
-
-        faultline.AddDependency(new TargetSpec
-        {
-            Name = name,
-            Kind = TargetKinds.Postgres,
-            Category = options.Category,
-            Critical = options.Critical,
-            ConnectionString = connectionString,
-            Timeout = options.CheckTimeout,
-        });
-        faultline.AddPool(name, TargetKinds.Postgres);
-
-        // What the request-path pipelines' breaker counts and the idempotent pipeline retries: the server or the path failing, not the app's own mistakes.
-        faultline.ClassifyFailures(name, PostgresFailures.IsDependencyFailure);
+        faultline.AddDriverDependency(
+            new TargetSpec
+            {
+                Name = name,
+                Kind = TargetKinds.Postgres,
+                Category = options.Category,
+                Critical = options.Critical,
+                ConnectionString = connectionString,
+                Timeout = options.CheckTimeout,
+            },
+            PostgresProbes.Create,
+            PostgresFailures.IsDependencyFailure);
 
         var services = faultline.Services;
         var registration = new PostgresRegistration(name, connectionString, options.ConfigureDataSource);

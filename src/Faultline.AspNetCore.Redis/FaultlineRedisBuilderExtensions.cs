@@ -34,24 +34,18 @@ public static class FaultlineRedisBuilderExtensions
         var options = new FaultlineRedisOptions();
         configure?.Invoke(options);
 
-        if (!faultline.Probes.Any(p => p.Kind == TargetKinds.Redis))
-        {
-            faultline.AddProbe(RedisProbes.Create());
-        }
-
-        faultline.AddDependency(new TargetSpec
-        {
-            Name = name,
-            Kind = TargetKinds.Redis,
-            Category = options.Category,
-            Critical = options.Critical,
-            ConnectionString = connectionString,
-            Timeout = options.CheckTimeout,
-        });
-        faultline.AddPool(name, TargetKinds.Redis);
-
-        // What the request-path pipelines' breaker counts and the idempotent pipeline retries: the server or the path failing, not the app's own mistakes.
-        faultline.ClassifyFailures(name, RedisFailures.IsDependencyFailure);
+        faultline.AddDriverDependency(
+            new TargetSpec
+            {
+                Name = name,
+                Kind = TargetKinds.Redis,
+                Category = options.Category,
+                Critical = options.Critical,
+                ConnectionString = connectionString,
+                Timeout = options.CheckTimeout,
+            },
+            RedisProbes.Create,
+            RedisFailures.IsDependencyFailure);
 
         var services = faultline.Services;
         var registration = new RedisRegistration(name, connectionString, options.ConfigureClient);

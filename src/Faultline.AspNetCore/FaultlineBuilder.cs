@@ -88,6 +88,25 @@ public sealed class FaultlineBuilder
 
     /// <summary>Records that a driver package builds the pool or client of dependency <paramref name="name"/> (of <paramref name="kind"/>).</summary>
     internal void AddPool(string name, string kind) => _pools[name] = kind;
+
+    /// <summary>
+    /// What a driver package (Faultline.AspNetCore.Postgres, .Redis) adds for one dependency: its probe (once per
+    /// kind), the dependency with its pipelines, its pool entry, and the classifier of its request-path failures.
+    /// </summary>
+    internal FaultlineBuilder AddDriverDependency(TargetSpec target, Func<IProbe> probe, Func<Exception, bool> isDependencyFailure)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (!_probes.Any(p => p.Kind == target.Kind))
+        {
+            AddProbe(probe());
+        }
+
+        AddDependency(target);
+        AddPool(target.Name, target.Kind);
+
+        // What the breaker counts and the idempotent pipeline retries: the server or the path failing, not the app's own mistakes.
+        return ClassifyFailures(target.Name, isDependencyFailure);
+    }
 }
 
 /// <summary>How one phase behaves; unset values come from configuration, then the profile defaults.</summary>
