@@ -12,8 +12,8 @@ targets="${FAULTLINE_BENCH_TARGETS:-1000}"
 seconds="${FAULTLINE_BENCH_SECONDS:-120}"
 warmup=10
 interval=5
-nginx_port="${FAULTLINE_BENCH_NGINX_PORT:-58190}"
-bbx_port="${FAULTLINE_BENCH_BLACKBOX_PORT:-58191}"
+nginx_port="${FAULTLINE_BENCH_NGINX_PORT:-58290}"  # off the lab's 58180–58199 (docs/lab.md)
+bbx_port="${FAULTLINE_BENCH_BLACKBOX_PORT:-58291}"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"; }
