@@ -15,6 +15,9 @@ public static class PostgresErrors
 {
     private const string UnixPrefix = "unix:";
 
+    /// <summary>How Npgsql begins the message of a pooled open that waited its whole timeout for a free connection (it has no type of its own).</summary>
+    private const string PoolExhaustedPrefix = "The connection pool has been exhausted";
+
     /// <summary>
     /// The typed error for <paramref name="exception"/> (or an exception in its inner chain) met while
     /// talking to PostgreSQL at <paramref name="endpoint"/>; null when nothing in the chain comes from
@@ -44,6 +47,20 @@ public static class PostgresErrors
                 ? UnixSocketPreflight.FromSocket(socket, endpoint[UnixPrefix.Length..])
                 : NetworkPreflight.FromSocket(socket, endpoint);
             return error with { Phase = phase == "query" ? "query" : "connect", Exception = exception };
+        }
+
+        if (ExceptionChain.Find<NpgsqlException>(exception) is { } pool
+            && pool.Message.StartsWith(PoolExhaustedPrefix, StringComparison.Ordinal))
+        {
+            // The application's own pool is full and no connection came free in time: nothing was asked of the server.
+            return new ProbeError(
+                ErrorKind.PoolExhausted,
+                $"the connection pool for PostgreSQL at {endpoint} is exhausted: every connection is busy and none came free in time ({pool.Message})")
+            {
+                Phase = "connect",
+                Code = "POOL_EXHAUSTED",
+                Exception = exception,
+            };
         }
 
         if (ExceptionChain.Find<TimeoutException>(exception) is not null)

@@ -27,6 +27,23 @@ public sealed class PostgresErrorsTests(LocalServices services)
     }
 
     [Fact]
+    public async Task Describe_PoolFullAndNoneFreed_PoolExhausted()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(services.AppConnectionString) { Pooling = true, MaxPoolSize = 1, Timeout = 1 };
+        await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        await using var held = await dataSource.OpenConnectionAsync();
+        var exception = await Assert.ThrowsAnyAsync<NpgsqlException>(async () => await dataSource.OpenConnectionAsync());
+
+        var error = PostgresErrors.Describe(exception, $"127.0.0.1:{services.PgPort}");
+
+        Assert.NotNull(error);
+        Assert.Equal(ErrorKind.PoolExhausted, error.Kind);
+        Assert.Equal("POOL_EXHAUSTED", error.Code);
+        Assert.Contains("connection pool for PostgreSQL at 127.0.0.1:", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(services.PgPassword, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Describe_ClosedPort_ConnectionRefused()
     {
         var port = ClosedPort();
