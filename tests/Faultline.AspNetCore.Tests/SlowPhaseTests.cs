@@ -5,6 +5,7 @@ using Faultline.AspNetCore.Probing;
 using Faultline.AspNetCore.Resilience;
 using Faultline.AspNetCore.Startup;
 using Faultline.Core.Model;
+using Faultline.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;

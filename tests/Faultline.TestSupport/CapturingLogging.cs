@@ -1,18 +1,24 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Faultline.AspNetCore.Tests;
+namespace Faultline.TestSupport;
 
-/// <summary>One captured log entry: the formatted message and its structured values.</summary>
-internal sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyDictionary<string, object?> Values);
+/// <summary>One captured log entry: the formatted message, its structured values and the exception text.</summary>
+public sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyDictionary<string, object?> Values, string? Exception)
+{
+    /// <summary>Everything a log sink could write for this entry.</summary>
+    public string AllText => string.Join(" | ", [Category, Message, .. Values.Select(v => $"{v.Key}={v.Value}"), Exception ?? string.Empty]);
+}
 
 /// <summary>
 /// A logger provider that keeps every entry in memory, for a real <see cref="LoggerFactory"/> or a host's
-/// logging: what the code logs goes through the same source-generated formatting as in a service.
+/// logging: what the code logs goes through the same source-generated formatting as in a service or the CLI.
 /// </summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider
+public sealed class CapturingLoggerProvider : ILoggerProvider
 {
     private readonly ConcurrentQueue<LogEntry> _entries = new();
+
+    public IReadOnlyList<LogEntry> Entries => [.. _entries];
 
     public IReadOnlyList<LogEntry> WithEventId(int id) => [.. _entries.Where(e => e.EventId.Id == id)];
 
@@ -34,7 +40,7 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
             var values = state is IEnumerable<KeyValuePair<string, object?>> pairs
                 ? pairs.ToDictionary(p => p.Key, p => p.Value)
                 : [];
-            entries.Enqueue(new LogEntry(category, logLevel, eventId, formatter(state, exception), values));
+            entries.Enqueue(new LogEntry(category, logLevel, eventId, formatter(state, exception), values, exception?.ToString()));
         }
     }
 }
