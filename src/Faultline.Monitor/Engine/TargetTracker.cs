@@ -24,29 +24,17 @@ internal sealed class TargetTracker(string name, string owner, TargetSpec spec)
     /// <summary>The owner's spec (thresholds, interval, alerts, dependsOn).</summary>
     public TargetSpec Spec { get; set; } = spec;
 
-    /// <summary>The state by thresholds alone (never Flapping).</summary>
-    public TargetState Base { get; set; } = TargetState.Pending;
+    /// <summary>The entity's state by thresholds, flapping and failed attempts.</summary>
+    public TargetStateMachine State { get; } = new();
 
-    public bool Flapping { get; set; }
+    /// <summary>What the user sees (<see cref="TargetStateMachine.Shown"/>).</summary>
+    public TargetState Shown => State.Shown;
 
-    /// <summary>What the user sees: <see cref="TargetState.Error"/> while the monitor cannot probe, else flapping, else the base state.</summary>
-    public TargetState Shown => ProbeError is not null ? TargetState.Error : Flapping ? TargetState.Flapping : Base;
-
-    /// <summary>Why the last attempt to probe failed (the probe or the schedule threw); null once a probe completes.</summary>
-    public string? ProbeError { get; private set; }
-
-    /// <summary>When the current run of failed attempts began.</summary>
-    public DateTimeOffset? ProbeErrorSince { get; private set; }
-
-    /// <summary>Failed attempts in a row.</summary>
-    public int ConsecutiveProbeErrors { get; private set; }
+    /// <summary>Why the last attempt to probe failed; null once a probe completes.</summary>
+    public string? ProbeError => State.ProbeError;
 
     /// <summary>The open incident is the monitor's own (<see cref="MonitorEngine.ProbeErrorSignature"/>): it resolves at the next completed probe.</summary>
     public bool ProbeErrorIncident { get; set; }
-
-    public int ConsecutiveFailures { get; private set; }
-
-    public int ConsecutivePasses { get; private set; }
 
     public TargetResult? Last { get; private set; }
 
@@ -55,14 +43,6 @@ internal sealed class TargetTracker(string name, string owner, TargetSpec spec)
     public DateTimeOffset? LastAt { get; private set; }
 
     public bool LastFailed => Last is { Status: ResultStatus.Fail };
-
-    /// <summary>When the probe that began the current run of failures started.</summary>
-    public DateTimeOffset? FailingSince { get; private set; }
-
-    public DateTimeOffset? LastChange { get; set; }
-
-    /// <summary>Times of base-state changes inside the flap window.</summary>
-    public Queue<DateTimeOffset> Changes { get; } = new();
 
     public Dictionary<string, int> Signatures { get; } = new(StringComparer.Ordinal);
 
@@ -88,23 +68,14 @@ internal sealed class TargetTracker(string name, string owner, TargetSpec spec)
     /// <summary>Records a failed attempt to probe (no result: the entity's counts and last result stay as they were).</summary>
     public void RecordProbeError(string reason, DateTimeOffset at)
     {
-        if (ProbeError is null)
-        {
-            ProbeErrorSince = at;
-            ConsecutiveProbeErrors = 0;
-        }
-
-        ProbeError = reason;
-        ConsecutiveProbeErrors++;
+        State.RecordProbeError(reason, at);
         Signatures[MonitorEngine.ProbeErrorSignature] = Signatures.GetValueOrDefault(MonitorEngine.ProbeErrorSignature) + 1;
     }
 
     /// <summary>Records a result; returns its signature when it failed. A result ends a run of failed attempts.</summary>
     public string? Record(TargetResult result, DateTimeOffset startedAt, DateTimeOffset at)
     {
-        ProbeError = null;
-        ProbeErrorSince = null;
-        ConsecutiveProbeErrors = 0;
+        State.Record(result.Status, startedAt);
         Last = result;
         LastStartedAt = startedAt;
         LastAt = at;
@@ -113,32 +84,15 @@ internal sealed class TargetTracker(string name, string owner, TargetSpec spec)
         _durationNext = (_durationNext + 1) % _durations.Length;
         _durationCount = Math.Min(_durationCount + 1, _durations.Length);
 
-        if (result.Status == ResultStatus.Fail)
+        if (result.Status != ResultStatus.Fail)
         {
-            if (ConsecutiveFailures == 0)
-            {
-                FailingSince = startedAt;
-            }
-
-            ConsecutiveFailures++;
-            ConsecutivePasses = 0;
-            var signature = SignatureOf(result);
-            Signatures[signature] = Signatures.GetValueOrDefault(signature) + 1;
-            LastSignature = signature;
-            return signature;
+            return null;
         }
 
-        ConsecutivePasses++;
-        ConsecutiveFailures = 0;
-        FailingSince = null;
-        return null;
-    }
-
-    /// <summary>Forgets the current run of failures: the next failure starts a new count (after a parent recovered).</summary>
-    public void RestartFailureCount()
-    {
-        ConsecutiveFailures = 0;
-        FailingSince = null;
+        var signature = SignatureOf(result);
+        Signatures[signature] = Signatures.GetValueOrDefault(signature) + 1;
+        LastSignature = signature;
+        return signature;
     }
 
     /// <summary>layer/error-kind; a failure without a typed error (a condition did not hold) is <c>layer/condition-failed</c>.</summary>
@@ -181,7 +135,7 @@ internal sealed class TargetTracker(string name, string owner, TargetSpec spec)
             Side = LastFailed ? Last!.Side : null,
             P50Ms = p50,
             P95Ms = p95,
-            LastChange = LastChange,
+            LastChange = State.LastChange,
             LastResultAt = LastAt,
             IncidentId = Incident?.Id,
             SuppressedBy = Incident?.SuppressedBy,
