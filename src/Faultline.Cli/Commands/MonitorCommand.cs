@@ -1,17 +1,11 @@
 using System.CommandLine;
-using System.Data.Common;
 using System.Globalization;
 using System.Net;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Faultline.Core.Reporting;
-using Faultline.Core.Running;
 using Faultline.Monitor;
-using Faultline.Monitor.Alerts;
 using Faultline.Monitor.Engine;
-using Faultline.Monitor.Metrics;
-using Faultline.Store;
-using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -20,12 +14,6 @@ namespace Faultline.Cli.Commands;
 /// <summary><c>faultline monitor</c>: the check probes on intervals, with state, incidents, alerts, history and metrics.</summary>
 internal static class MonitorCommand
 {
-    /// <summary><c>--store none</c>: keep no history (incident ids count from 1 in this process; alerts are not deduplicated across replicas).</summary>
-    public const string NoStore = "none";
-
-    /// <summary>How long Ctrl-C waits for queued alerts to be delivered.</summary>
-    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
-
     public static Command Create(TextWriter output, TextWriter error)
     {
         var config = new Option<FileInfo?>("--config", "-c") { Description = "The config file (YAML): targets with interval, thresholds, dependsOn and alerts; monitor: and alerts: sections. Reloaded when it changes." };
@@ -102,146 +90,45 @@ internal static class MonitorCommand
         }
 
         using var loggerFactory = CommandSupport.CreateLoggerFactory(request.Verbose);
-        var time = TimeProvider.System;
-
-        var spec = request.Store ?? config.Monitor.Store ?? MonitorSpec.DefaultStore;
-        var (store, storeError) = await OpenStoreAsync(spec, time, loggerFactory, cancellationToken).ConfigureAwait(false);
-        if (storeError is not null)
+        MonitorHost host;
+        try
         {
-            await error.WriteLineAsync($"faultline: {storeError}").ConfigureAwait(false);
+            host = await MonitorHost.CreateAsync(
+                new MonitorHostOptions
+                {
+                    Config = config,
+                    ConfigPath = request.ConfigPath,
+                    Store = request.Store,
+                    Metrics = metricsAt,
+                    Probes = ProbeSet.Create(),
+                    Resolver = ProbeSet.Resolver,
+                    WrapProbe = probes,
+                },
+                loggerFactory,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (MonitorHostException ex)
+        {
+            await error.WriteLineAsync(ex.Setting == "metrics" ? $"faultline: --metrics: {ex.Message}" : $"faultline: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
-        await using var storeLease = store;
-        using var monitorMetrics = new MonitorMetrics();
-        MetricsEndpoint? endpoint = null;
-        if (metricsAt is not null)
-        {
-            try
-            {
-                endpoint = await MetricsEndpoint.StartAsync(metricsAt, monitorMetrics, cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException ex)
-            {
-                await error.WriteLineAsync($"faultline: --metrics: {ex.Message}").ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
-        }
-
-        await using var endpointLease = endpoint;
-        using var http = AlertHttp.CreateClient();
-        var dispatcher = new AlertDispatcher(config.Alerts, http, time, loggerFactory, config.Secrets);
-        await using var dispatcherLease = dispatcher;
+        await using var hostLease = host;
         var view = new ConsoleView(output, request);
-        var sink = new CommandSink(view, monitorMetrics, dispatcher);
-        var runner = new CheckRunner(ProbeSet.Create(), ProbeSet.Resolver, time, loggerFactory);
-        monitorMetrics.ObserveProbesInFlight(() => runner.InFlightProbes);
-        var probe = MonitorProbes.FromRunner(runner);
-        var engine = new MonitorEngine(config, probes is null ? probe : probes(probe), store, sink, time, loggerFactory);
-        await using var engineLease = engine;
-
+        using var subscription = host.Subscribe(new ViewSink(view, error));
         await error.WriteLineAsync(
-            $"faultline monitor: {config.Targets.Count} target{(config.Targets.Count == 1 ? string.Empty : "s")}, history {store?.Description ?? "off (--store none)"}"
-            + (endpoint is not null ? $", metrics at {endpoint.Url}" : string.Empty) + "; Ctrl-C to stop").ConfigureAwait(false);
+            $"faultline monitor: {config.Targets.Count} target{(config.Targets.Count == 1 ? string.Empty : "s")}, history {host.StoreDescription ?? "off (--store none)"}"
+            + (host.MetricsUrl is { } url ? $", metrics at {url}" : string.Empty) + "; Ctrl-C to stop").ConfigureAwait(false);
 
-        await using var watcher = new ConfigWatcher(request.ConfigPath!, ct => ReloadAsync(request.ConfigPath!, engine, dispatcher, monitorMetrics, error, ct), time, loggerFactory);
         var live = request.Live && request.Format == "table" && !request.Quiet
-            ? Task.Run(() => view.RunLiveAsync(engine, cancellationToken), CancellationToken.None)
+            ? Task.Run(() => view.RunLiveAsync(host, cancellationToken), CancellationToken.None)
             : Task.CompletedTask;
 
-        await engine.RunAsync(cancellationToken).ConfigureAwait(false);
+        await host.RunAsync(cancellationToken).ConfigureAwait(false);
         await live.ConfigureAwait(false);
-        await dispatcher.FlushAsync(FlushTimeout).ConfigureAwait(false);
         await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         await error.WriteLineAsync("faultline monitor: stopped").ConfigureAwait(false);
         return ExitCodes.Ok;
-    }
-
-    /// <summary>
-    /// Reads the changed config and applies it. Whatever goes wrong — an invalid config, a file that is gone, a
-    /// directory, a FIFO or a device, an unexpected exception — is one line on stderr ending in "still running the
-    /// previous config" (never a stack trace), the running config stays, and the watcher applies the next valid edit.
-    /// </summary>
-    private static async Task ReloadAsync(string path, MonitorEngine engine, AlertDispatcher dispatcher, MonitorMetrics metrics, TextWriter error, CancellationToken cancellationToken)
-    {
-        var applied = false;
-        try
-        {
-            FaultlineConfig next;
-            try
-            {
-                next = LoadChanged(path);
-            }
-            catch (ConfigException ex)
-            {
-                await CommandSupport.WriteConfigErrorsAsync(error, ex, "still running the previous config").ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (ex is UsageException or IOException or UnauthorizedAccessException)
-            {
-                await error.WriteLineAsync($"faultline: {SafeText.OneLine(ex.Message)}; still running the previous config").ConfigureAwait(false);
-                return;
-            }
-
-            var removed = engine.Config.Targets.Select(t => t.Name).Except(next.Targets.Select(t => t.Name), StringComparer.Ordinal).ToList();
-            try
-            {
-                await engine.ApplyConfigAsync(next, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ArgumentException ex)
-            {
-                await error.WriteLineAsync($"faultline: {path}: {SafeText.OneLine(ex.Message)}; still running the previous config").ConfigureAwait(false);
-                return;
-            }
-
-            applied = true;
-            dispatcher.Reconfigure(next.Alerts, next.Secrets);
-            foreach (var name in removed)
-            {
-                metrics.RemoveTarget(name);
-            }
-
-            await error.WriteLineAsync($"faultline monitor: config reloaded ({next.Targets.Count} targets)").ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-#pragma warning disable CA1031 // The boundary of a reload: any failure is reported in one line and the monitor keeps running (the watcher waits for the next edit).
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            var what = $"{ex.GetType().Name}: {SafeText.OneLine(ex.Message)}";
-            await error.WriteLineAsync(applied
-                ? $"faultline: {path}: the targets were reloaded, but updating the alert channels failed ({what}); restart the monitor to apply them"
-                : $"faultline: {path}: reloading the config failed ({what}); still running the previous config").ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Loads the config file after a change. Only a regular file with content is read: a FIFO would block the read until
-    /// something writes into it, and a device never ends (both report length 0, like an empty file, which has no targets).
-    /// </summary>
-    private static FaultlineConfig LoadChanged(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            throw new UsageException($"{path} is now a directory, not a config file");
-        }
-
-        var file = new FileInfo(path);
-        if (file.Exists && file.Length == 0)
-        {
-            throw new UsageException($"{path} is empty (or not a regular file)");
-        }
-
-        var next = ConfigLoader.LoadFile(path);
-        if (next.Targets.Count == 0)
-        {
-            throw new UsageException("the changed config has no targets");
-        }
-
-        return next;
     }
 
     private static FaultlineConfig LoadConfig(string? path, CancellationToken cancellationToken)
@@ -275,101 +162,27 @@ internal static class MonitorCommand
         return endpoint;
     }
 
-    /// <summary>Opens and migrates the store; on failure a message that names the store but never its password.</summary>
-    private static async Task<(IHistoryStore? Store, string? Error)> OpenStoreAsync(string spec, TimeProvider time, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    /// <summary>Shows what the monitor produces: results, states and alerts through the view; config reloads on stderr.</summary>
+    private sealed class ViewSink(ConsoleView view, TextWriter error) : IMonitorSink, IMonitorHeldAlertSink, IMonitorReloadSink
     {
-        if (string.Equals(spec.Trim(), NoStore, StringComparison.OrdinalIgnoreCase))
-        {
-            return (null, null);
-        }
+        public async ValueTask OnResultAsync(ResultEvent result, CancellationToken cancellationToken) => await view.ResultAsync(result).ConfigureAwait(false);
 
-        IHistoryStore store;
-        try
-        {
-            store = HistoryStores.Open(spec, time, loggerFactory);
-        }
-        catch (HistoryStoreException ex)
-        {
-            return (null, ex.Message);
-        }
+        public async ValueTask OnStateAsync(StateEvent state, CancellationToken cancellationToken) => await view.StateAsync(state).ConfigureAwait(false);
 
-        try
-        {
-            await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            return (store, null);
-        }
-        catch (Exception ex) when (ex is HistoryStoreException or DbException or IOException or UnauthorizedAccessException or TimeoutException or InvalidOperationException)
-        {
-            await store.DisposeAsync().ConfigureAwait(false);
-            var redactor = new SecretRedactor();
-            foreach (var secret in Passwords(spec))
-            {
-                redactor.Add(secret);
-            }
-
-            var reason = ex is HistoryStoreException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
-            return (null, $"cannot open the history store {store.Description}: {redactor.Redact(reason)}");
-        }
-    }
-
-    /// <summary>The password of a postgres spec (URL user-info or Password=), to keep out of messages.</summary>
-    private static IEnumerable<string> Passwords(string spec)
-    {
-        var colon = spec.IndexOf(':', StringComparison.Ordinal);
-        var rest = colon > 0 && !spec.Contains("://", StringComparison.Ordinal) ? spec[(colon + 1)..] : spec;
-        if (Uri.TryCreate(rest, UriKind.Absolute, out var uri) && uri.UserInfo.Split(':', 2) is [_, var password] && password.Length > 0)
-        {
-            yield return Uri.UnescapeDataString(password);
-        }
-
-        var builder = new DbConnectionStringBuilder();
-        try
-        {
-            builder.ConnectionString = rest;
-        }
-        catch (ArgumentException)
-        {
-            yield break;
-        }
-
-        foreach (var key in new[] { "Password", "Pwd" })
-        {
-            if (builder.TryGetValue(key, out var value) && value is string { Length: > 0 } text)
-            {
-                yield return text;
-            }
-        }
-    }
-
-    /// <summary>Feeds the console view, the metrics and the alert dispatcher.</summary>
-    private sealed class CommandSink(ConsoleView view, MonitorMetrics metrics, AlertDispatcher dispatcher) : IMonitorSink, IMonitorHeldAlertSink, IMonitorErrorSink
-    {
-        public async ValueTask OnResultAsync(ResultEvent result, CancellationToken cancellationToken)
-        {
-            metrics.RecordResult(result, result.StartedAt - result.ScheduledAt);
-            await view.ResultAsync(result).ConfigureAwait(false);
-        }
-
-        public async ValueTask OnStateAsync(StateEvent state, CancellationToken cancellationToken)
-        {
-            metrics.RecordState(state);
-            await view.StateAsync(state).ConfigureAwait(false);
-        }
-
-        public async ValueTask OnAlertAsync(AlertEvent alert, CancellationToken cancellationToken)
-        {
-            dispatcher.Enqueue(alert);
-            metrics.RecordAlert(alert);
-            await view.AlertAsync(alert, held: null).ConfigureAwait(false);
-        }
+        public async ValueTask OnAlertAsync(AlertEvent alert, CancellationToken cancellationToken) => await view.AlertAsync(alert, held: null).ConfigureAwait(false);
 
         public async ValueTask OnAlertHeldAsync(AlertEvent alert, string reason, CancellationToken cancellationToken) =>
             await view.AlertAsync(alert, reason).ConfigureAwait(false);
 
-        public ValueTask OnTargetErrorAsync(TargetErrorEvent error, CancellationToken cancellationToken)
+        public async ValueTask OnConfigReloadAsync(ConfigReload reload, CancellationToken cancellationToken)
         {
-            metrics.RecordTargetError(error);
-            return ValueTask.CompletedTask;
+            if (reload.Errors is { } errors)
+            {
+                await CommandSupport.WriteConfigErrorsAsync(error, errors, "still running the previous config").ConfigureAwait(false);
+                return;
+            }
+
+            await error.WriteLineAsync(reload.Outcome == ConfigReloadOutcome.Applied ? $"faultline monitor: {reload.Message}" : $"faultline: {reload.Message}").ConfigureAwait(false);
         }
     }
 
@@ -457,7 +270,7 @@ internal static class MonitorCommand
         private static string Stamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
         /// <summary>Redraws the table in place once a second until cancelled.</summary>
-        public async Task RunLiveAsync(MonitorEngine engine, CancellationToken cancellationToken)
+        public async Task RunLiveAsync(MonitorHost host, CancellationToken cancellationToken)
         {
             var console = AnsiConsole.Create(new AnsiConsoleSettings
             {
@@ -471,7 +284,7 @@ internal static class MonitorCommand
                 {
                     while (!cancellationToken.IsCancellationRequested)
                     {
-                        context.UpdateTarget(Render(await engine.SnapshotAsync(cancellationToken).ConfigureAwait(false), now.GetUtcNow()));
+                        context.UpdateTarget(Render(await host.SnapshotAsync(cancellationToken).ConfigureAwait(false), now.GetUtcNow()));
                         context.Refresh();
                         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
                     }
