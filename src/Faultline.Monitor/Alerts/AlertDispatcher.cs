@@ -183,16 +183,11 @@ public sealed class AlertDispatcher : IAsyncDisposable
     private Dictionary<string, IAlertChannel> Build(IReadOnlyList<AlertSpec> specs, IReadOnlyList<string> secrets)
     {
         var built = new Dictionary<string, IAlertChannel>(StringComparer.Ordinal);
+        var context = new AlertChannelContext(http, time, loggerFactory, secrets);
         foreach (var spec in specs)
         {
             ArgumentNullException.ThrowIfNull(spec, nameof(specs));
-            Validate(spec);
-            IAlertChannel channel = spec.Kind switch
-            {
-                AlertKinds.Webhook => new WebhookChannel(spec, http, time),
-                AlertKinds.Command => new CommandChannel(spec, loggerFactory.CreateLogger<CommandChannel>(), secrets),
-                _ => new LogChannel(spec, loggerFactory.CreateLogger(LogChannel.Category)),
-            };
+            var channel = Validate(spec).Create(spec, context);
             if (!built.TryAdd(spec.Name, channel))
             {
                 throw new ArgumentException($"alert channel '{spec.Name}' is defined twice", nameof(specs));
@@ -202,29 +197,26 @@ public sealed class AlertDispatcher : IAsyncDisposable
         return built;
     }
 
-    private static void Validate(AlertSpec spec)
+    /// <summary>The spec's kind, once the spec is usable; else an error naming the channel and where it is defined.</summary>
+    private static AlertChannelKind Validate(AlertSpec spec)
     {
-        string? problem = spec switch
+        var kind = AlertChannels.Find(spec.Kind);
+        var problem = spec switch
         {
             { Name: null or "" } => "has no name",
-            { Kind: not (AlertKinds.Webhook or AlertKinds.Command or AlertKinds.Log) } => $"has unknown kind '{spec.Kind}' (expected {string.Join(", ", AlertKinds.All)})",
+            _ when kind is null => $"has unknown kind '{spec.Kind}' (expected {string.Join(", ", AlertChannels.All.Select(k => k.Name))})",
             { Retries: < 0 } => "has negative retries",
             { Timeout.Ticks: <= 0 } => "has a timeout that is not positive",
-            { Kind: AlertKinds.Webhook, Url: null or "" } => "is a webhook without url",
-            { Kind: AlertKinds.Webhook } when !IsHttpUrl(spec.Url!) => "has a url that is not an absolute http(s) URL",
-            { Kind: AlertKinds.Webhook } when !AlertPayloads.Formats.Contains(spec.Format) => $"has unknown format '{spec.Format}' (expected {string.Join(", ", AlertPayloads.Formats)})",
-            { Kind: AlertKinds.Command, Run: null or "" } => "is a command without run",
-            _ => null,
+            _ => kind!.Problem(spec),
         };
         if (problem is not null)
         {
             var where = spec.Location is { } location ? $"{location}: " : string.Empty;
             throw new ArgumentException($"{where}alert channel '{spec.Name}' {problem}", nameof(spec));
         }
-    }
 
-    private static bool IsHttpUrl(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+        return kind!;
+    }
 
     private static TaskCompletionSource NewCompleted()
     {

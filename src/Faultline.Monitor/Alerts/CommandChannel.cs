@@ -22,6 +22,12 @@ internal sealed class CommandChannel(AlertSpec spec, ILogger logger, IReadOnlyLi
 {
     public const string Shell = "/bin/sh";
 
+    /// <summary><c>kind: command</c>: needs a <c>run</c> line.</summary>
+    public static readonly AlertChannelKind Kind = new(
+        AlertKinds.Command,
+        spec => string.IsNullOrEmpty(spec.Run) ? "is a command without run" : null,
+        (spec, context) => new CommandChannel(spec, context.LoggerFactory.CreateLogger<CommandChannel>(), context.Secrets));
+
     /// <summary>Characters of each stream kept for the log; the rest is read and discarded.</summary>
     public const int OutputLimit = 4096;
 

@@ -13,6 +13,12 @@ internal sealed class LogChannel(AlertSpec spec, ILogger logger) : IAlertChannel
 {
     public const string Category = "Faultline.Alerts";
 
+    /// <summary><c>kind: log</c>: nothing beyond a name.</summary>
+    public static readonly AlertChannelKind Kind = new(
+        AlertKinds.Log,
+        _ => null,
+        (spec, context) => new LogChannel(spec, context.LoggerFactory.CreateLogger(Category)));
+
     public AlertSpec Spec { get; } = spec;
 
     public string Destination => AlertKinds.Log;

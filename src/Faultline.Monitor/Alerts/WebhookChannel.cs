@@ -13,6 +13,18 @@ namespace Faultline.Monitor.Alerts;
 /// </summary>
 internal sealed class WebhookChannel : IAlertChannel
 {
+    /// <summary><c>kind: webhook</c>: needs an absolute http(s) <c>url</c> and a known <c>format</c>.</summary>
+    public static readonly AlertChannelKind Kind = new(
+        AlertKinds.Webhook,
+        spec => spec switch
+        {
+            { Url: null or "" } => "is a webhook without url",
+            _ when !IsHttpUrl(spec.Url!) => "has a url that is not an absolute http(s) URL",
+            _ when !AlertPayloads.Formats.Contains(spec.Format) => $"has unknown format '{spec.Format}' (expected {string.Join(", ", AlertPayloads.Formats)})",
+            _ => null,
+        },
+        (spec, context) => new WebhookChannel(spec, context.Http, context.Time));
+
     private readonly HttpClient http;
     private readonly Uri url;
     private readonly TimeProvider time;
@@ -29,6 +41,9 @@ internal sealed class WebhookChannel : IAlertChannel
     public AlertSpec Spec { get; }
 
     public string Destination { get; }
+
+    private static bool IsHttpUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
     /// <summary><c>scheme://host:port</c>: no user info, path or query, where tokens live.</summary>
     public static string SafeDestination(Uri url) =>
