@@ -297,19 +297,7 @@ public sealed partial class LabRunner
 
                 break;
             case LabAction action:
-                await (action.Kind switch
-                {
-                    LabActionKind.Stop => _stack.StopAsync(action.Argument!, cancellationToken),
-                    LabActionKind.Cert => _stack.CertAsync(action.Argument!, cancellationToken),
-                    LabActionKind.DnsRemove => _stack.DnsRemoveAsync(action.Argument!, cancellationToken),
-                    LabActionKind.SecretRemove => _stack.SecretRemoveAsync(action.Argument!, cancellationToken),
-                    LabActionKind.SecretRotate => _stack.SecretRotateAsync(action.Argument!, cancellationToken),
-                    LabActionKind.PostgresExhaust => _stack.PostgresExhaustAsync(cancellationToken),
-                    LabActionKind.PostgresMaxConnections => _stack.PostgresMaxConnectionsAsync(action.Number!.Value, cancellationToken),
-                    LabActionKind.AppRestart => _stack.AppRestartAsync(cancellationToken),
-                    LabActionKind.AppBug => _stack.AppBugAsync(action.Argument!, cancellationToken),
-                    _ => throw new NotSupportedException($"unknown lab action {action.Kind}"),
-                }).ConfigureAwait(false);
+                await LabActions.ApplyAsync(_stack, action, cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 throw new NotSupportedException($"unknown fault {fault.GetType().Name}");

@@ -42,53 +42,10 @@ public sealed record RelayFault(string Link, FaultSpec Spec) : ScenarioFault
     public override string Describe() => $"{Link}: {Spec}";
 }
 
-/// <summary>The lab actions a scenario can take (each undone by the stack's restore).</summary>
-public enum LabActionKind
-{
-    /// <summary><c>{ stop: postgres|redis|app|nginx|dns }</c></summary>
-    Stop,
-
-    /// <summary><c>{ cert: expired|wrong-name|untrusted }</c>: the load balancer's certificate.</summary>
-    Cert,
-
-    /// <summary><c>{ dns: { remove: NAME } }</c></summary>
-    DnsRemove,
-
-    /// <summary><c>{ secret: { remove: NAME } }</c></summary>
-    SecretRemove,
-
-    /// <summary><c>{ secret: { rotate: NAME } }</c>: the server accepts a new value the service does not have.</summary>
-    SecretRotate,
-
-    /// <summary><c>{ postgres: exhaust }</c>: every connection slot taken.</summary>
-    PostgresExhaust,
-
-    /// <summary><c>{ postgres: { maxConnections: N } }</c></summary>
-    PostgresMaxConnections,
-
-    /// <summary><c>{ app: restart }</c></summary>
-    AppRestart,
-
-    /// <summary><c>{ app: { bug: NAME } }</c>: one of the app's drills switched on (<c>login-500</c>, <c>agent-completed-missing</c>), no restart.</summary>
-    AppBug,
-}
-
-/// <summary>One lab action; <see cref="Argument"/> is the service, certificate state or name; <see cref="Number"/> the connection limit.</summary>
+/// <summary>One lab action (<see cref="LabActions"/> reads, describes and applies each kind); <see cref="Argument"/> is the service, certificate state or name; <see cref="Number"/> the connection limit.</summary>
 public sealed record LabAction(LabActionKind Kind, string? Argument = null, int? Number = null) : ScenarioFault
 {
-    public override string Describe() => Kind switch
-    {
-        LabActionKind.Stop => $"stop {Argument}",
-        LabActionKind.Cert => $"cert {Argument}",
-        LabActionKind.DnsRemove => $"dns remove {Argument}",
-        LabActionKind.SecretRemove => $"secret remove {Argument}",
-        LabActionKind.SecretRotate => $"secret rotate {Argument}",
-        LabActionKind.PostgresExhaust => "postgres exhaust",
-        LabActionKind.PostgresMaxConnections => $"postgres maxConnections={Number}",
-        LabActionKind.AppRestart => "app restart",
-        LabActionKind.AppBug => $"app bug {Argument}",
-        _ => Kind.ToString(),
-    };
+    public override string Describe() => LabActions.Describe(this);
 }
 
 /// <summary>What the runner waits for before it judges a scenario.</summary>

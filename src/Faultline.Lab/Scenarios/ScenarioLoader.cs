@@ -19,10 +19,10 @@ public static class ScenarioLoader
     public static IReadOnlyList<string> Links { get; } = ["db", "cache", "upstream"];
 
     /// <summary>The secrets <c>secret: { rotate: NAME }</c> can rotate on the server side.</summary>
-    public static IReadOnlyList<string> RotatableSecrets { get; } = ["ConnectionStrings__Postgres", "ConnectionStrings__Redis"];
+    public static IReadOnlyList<string> RotatableSecrets => LabActions.RotatableSecrets;
 
     /// <summary>The broken certificate states <c>cert:</c> can deploy on the load balancer.</summary>
-    public static IReadOnlyList<string> CertStates { get; } = ["expired", "wrong-name", "untrusted"];
+    public static IReadOnlyList<string> CertStates => LabActions.CertStates;
 
     /// <summary>The file the runner checks with, beside the scenarios: <c>check.yaml</c> is not a scenario.</summary>
     public const string CheckFileName = "check.yaml";
@@ -31,7 +31,6 @@ public static class ScenarioLoader
     public const string ValidateFileName = "validate.yaml";
 
     private static readonly string[] TopKeys = ["name", "description", "faults", "settle", "expect"];
-    private static readonly string[] ActionKeys = ["stop", "cert", "dns", "secret", "postgres", "app"];
     private static readonly string[] SettleKeys = ["until", "delay", "timeout"];
     private static readonly string[] ExpectKeys = ["status", "target", "layer", "side", "findings"];
 
@@ -129,14 +128,14 @@ public static class ScenarioLoader
         return scenario;
     }
 
-    private sealed class Reader(string displayPath)
+    private sealed class Reader(string displayPath) : ILabActionReader
     {
         public List<ConfigError> Errors { get; } = [];
 
         private SourceLocation At(YamlNode node) =>
             new(displayPath, (int)Math.Min(node.Start.Line, int.MaxValue), (int)Math.Min(node.Start.Column, int.MaxValue));
 
-        private void Error(YamlNode node, string message, string? hint = null) => Errors.Add(new ConfigError(At(node), message, hint));
+        public void Error(YamlNode node, string message, string? hint = null) => Errors.Add(new ConfigError(At(node), message, hint));
 
         public Scenario? Read(string text)
         {
@@ -249,33 +248,21 @@ public static class ScenarioLoader
             var (keyNode, value) = map.Children.First();
             var key = (keyNode as YamlScalarNode)?.Value ?? string.Empty;
             var location = At(map);
-            LabAction? action = key switch
-            {
-                "stop" => OneOf(value, "stop", LabStack.StoppableServices) is { } service ? new LabAction(LabActionKind.Stop, service) : null,
-                "cert" => OneOf(value, "cert", CertStates) is { } state ? new LabAction(LabActionKind.Cert, state) : null,
-                "dns" => Sub(value, "dns", ["remove"]) is { } dns && Known(dns, "dns.remove", LabStack.HostNames)
-                    ? new LabAction(LabActionKind.DnsRemove, dns.Value)
-                    : null,
-                "secret" => Sub(value, "secret", ["remove", "rotate"]) is { } secret
-                    && Known(secret, "secret." + secret.Key, secret.Key == "remove" ? LabStack.SecretNames : RotatableSecrets)
-                    ? new LabAction(secret.Key == "remove" ? LabActionKind.SecretRemove : LabActionKind.SecretRotate, secret.Value)
-                    : null,
-                "postgres" => ReadPostgres(value),
-                "app" => ReadApp(value),
-                _ => Unknown(keyNode, key),
-            };
+            var action = LabActions.Syntax.FirstOrDefault(a => string.Equals(a.Key, key, StringComparison.Ordinal)) is { } syntax
+                ? syntax.Read(this, value)
+                : Unknown(keyNode, key);
             return action is null ? null : action with { Location = location };
         }
 
         private LabAction? Unknown(YamlNode keyNode, string key)
         {
-            var all = ActionKeys.Append("link");
+            var all = LabActions.Keys.Append("link");
             var near = Nearest(key, all);
-            Error(keyNode, $"unknown fault '{key}'", near is not null ? $"did you mean '{near}'?" : "a fault is { link, fault, ... } or one of: " + string.Join(", ", ActionKeys));
+            Error(keyNode, $"unknown fault '{key}'", near is not null ? $"did you mean '{near}'?" : "a fault is { link, fault, ... } or one of: " + string.Join(", ", LabActions.Keys));
             return null;
         }
 
-        private bool Known((string Key, string Value, YamlNode Node) entry, string key, IReadOnlyList<string> known)
+        public bool Known((string Key, string Value, YamlNode Node) entry, string key, IReadOnlyList<string> known)
         {
             if (known.Contains(entry.Value))
             {
@@ -287,37 +274,6 @@ public static class ScenarioLoader
             return false;
         }
 
-        private LabAction? ReadApp(YamlNode value)
-        {
-            if (value is YamlScalarNode)
-            {
-                return OneOf(value, "app", ["restart"]) is not null ? new LabAction(LabActionKind.AppRestart) : null;
-            }
-
-            return Sub(value, "app", ["bug"]) is { } bug && Known(bug, "app.bug", LabStack.AppBugs) ? new LabAction(LabActionKind.AppBug, bug.Value) : null;
-        }
-
-        private LabAction? ReadPostgres(YamlNode value)
-        {
-            if (value is YamlScalarNode)
-            {
-                return OneOf(value, "postgres", ["exhaust"]) is not null ? new LabAction(LabActionKind.PostgresExhaust) : null;
-            }
-
-            if (Sub(value, "postgres", ["maxConnections"]) is not { } sub)
-            {
-                return null;
-            }
-
-            if (!int.TryParse(sub.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var max) || max > 10_000)
-            {
-                Error(sub.Node, $"postgres.maxConnections must be a whole number from 0 (the role may not connect) to 10000, not '{sub.Value}'", "e.g. { postgres: { maxConnections: 5 } }");
-                return null;
-            }
-
-            return new LabAction(LabActionKind.PostgresMaxConnections, Number: max);
-        }
-
         private RelayFault? ReadRelayFault(YamlMappingNode map)
         {
             var fields = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -326,7 +282,7 @@ public static class ScenarioLoader
             foreach (var (keyNode, valueNode) in map.Children)
             {
                 var key = (keyNode as YamlScalarNode)?.Value ?? string.Empty;
-                if (ActionKeys.Contains(key))
+                if (LabActions.Keys.Contains(key))
                 {
                     Error(keyNode, $"'{key}' is a lab action and cannot be combined with a relay fault in one entry", "put each action in its own list entry: - { " + key + ": ... }");
                     ok = false;
@@ -573,7 +529,7 @@ public static class ScenarioLoader
             return null;
         }
 
-        private string? OneOf(YamlNode node, string key, IReadOnlyList<string> allowed)
+        public string? OneOf(YamlNode node, string key, IReadOnlyList<string> allowed)
         {
             if (Scalar(node, key) is not { } scalar)
             {
@@ -591,7 +547,7 @@ public static class ScenarioLoader
             return null;
         }
 
-        private (string Key, string Value, YamlNode Node)? Sub(YamlNode node, string action, string[] allowed)
+        public (string Key, string Value, YamlNode Node)? Sub(YamlNode node, string action, string[] allowed)
         {
             var example = $"{{ {action}: {{ {allowed[0]}: NAME }} }}";
             if (node is not YamlMappingNode map || map.Children.Count != 1)
