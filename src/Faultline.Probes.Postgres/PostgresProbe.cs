@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Faultline.Core.Running;
+using Faultline.Postgres;
 using Faultline.Probes.Net;
 using Npgsql;
 
