@@ -22,6 +22,8 @@ internal sealed class PostgresProbe : IProbe
 {
     public string Kind => TargetKinds.Postgres;
 
+    public string AttemptNoun => "connects";
+
     public Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
