@@ -1,5 +1,5 @@
 using Faultline.Core.Running;
-using Faultline.Probes.Postgres;
+using Faultline.Postgres;
 using Faultline.Probes.Redis;
 using Npgsql;
 using StackExchange.Redis;

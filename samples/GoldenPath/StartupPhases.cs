@@ -1,6 +1,7 @@
 using Faultline.AspNetCore;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
+using Faultline.Postgres;
 using Faultline.Probes.Postgres;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Npgsql;

@@ -1,6 +1,6 @@
 using Faultline.AspNetCore.Pools;
 using Faultline.Core.Running;
-using Faultline.Probes.Postgres;
+using Faultline.Postgres;
 using Npgsql;
 
 namespace Faultline.AspNetCore.Postgres;

@@ -57,7 +57,7 @@ public static class FaultlineServiceCollectionExtensions
             return scrubber;
         });
         services.TryAddSingleton(sp => new ProbeRunner(
-            ProbeRunner.Merge(builder.Probes),
+            ProbeRunner.Catalog(builder.Probes),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<SecretScrubber>()));

@@ -9,7 +9,8 @@ namespace Faultline.Cli;
 /// <summary>The probes and resolvers the command line composes.</summary>
 internal static class ProbeSet
 {
-    public static IReadOnlyList<IProbe> Create() => [.. BuiltInProbes.Create(), PostgresProbes.Create(), RedisProbes.Create()];
+    /// <summary>The built-in probes with the postgres and redis ones: every kind check, validate and monitor run.</summary>
+    public static ProbeCatalog Create() => BuiltInProbes.Create().With(PostgresProbes.Create()).With(RedisProbes.Create());
 
     public static IHostResolver Resolver(string? server) => HostResolvers.For(server);
 }

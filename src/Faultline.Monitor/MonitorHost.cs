@@ -231,43 +231,9 @@ public sealed partial class MonitorHost : IAsyncDisposable
         catch (Exception ex) when (ex is HistoryStoreException or DbException or IOException or UnauthorizedAccessException or TimeoutException or InvalidOperationException)
         {
             await store.DisposeAsync().ConfigureAwait(false);
-            var redactor = new SecretRedactor();
-            foreach (var secret in Passwords(spec))
-            {
-                redactor.Add(secret);
-            }
-
+            var redactor = HistoryStores.Redactor(spec);
             var reason = ex is HistoryStoreException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
             throw new MonitorHostException($"cannot open the history store {store.Description}: {redactor.Redact(reason)}") { Setting = "store" };
-        }
-    }
-
-    /// <summary>The password of a postgres spec (URL user-info or Password=), to keep out of messages.</summary>
-    private static IEnumerable<string> Passwords(string spec)
-    {
-        var colon = spec.IndexOf(':', StringComparison.Ordinal);
-        var rest = colon > 0 && !spec.Contains("://", StringComparison.Ordinal) ? spec[(colon + 1)..] : spec;
-        if (Uri.TryCreate(rest, UriKind.Absolute, out var uri) && uri.UserInfo.Split(':', 2) is [_, var password] && password.Length > 0)
-        {
-            yield return Uri.UnescapeDataString(password);
-        }
-
-        var builder = new DbConnectionStringBuilder();
-        try
-        {
-            builder.ConnectionString = rest;
-        }
-        catch (ArgumentException)
-        {
-            yield break;
-        }
-
-        foreach (var key in new[] { "Password", "Pwd" })
-        {
-            if (builder.TryGetValue(key, out var value) && value is string { Length: > 0 } text)
-            {
-                yield return text;
-            }
         }
     }
 }

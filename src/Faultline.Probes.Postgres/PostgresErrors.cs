@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
 using Faultline.Core.Model;
+using Faultline.Postgres;
 using Faultline.Probes.Net;
 using Npgsql;
 

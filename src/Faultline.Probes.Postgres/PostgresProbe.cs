@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Faultline.Core.Running;
+using Faultline.Postgres;
 using Faultline.Probes.Net;
 using Npgsql;
 
@@ -20,6 +21,8 @@ namespace Faultline.Probes.Postgres;
 internal sealed class PostgresProbe : IProbe
 {
     public string Kind => TargetKinds.Postgres;
+
+    public string AttemptNoun => "connects";
 
     public Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Faultline.Core.Model;
 using Faultline.Core.Running;
+using Faultline.Postgres;
 using Faultline.Probes.Net;
 
 namespace Faultline.Probes.Postgres;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Faultline.Core.Running;
 using Faultline.Probes.Net;

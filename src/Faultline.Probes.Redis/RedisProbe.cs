@@ -21,6 +21,8 @@ internal sealed class RedisProbe : IProbe
 {
     public string Kind => TargetKinds.Redis;
 
+    public string AttemptNoun => "connects";
+
     public Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);

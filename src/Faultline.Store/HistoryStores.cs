@@ -1,5 +1,5 @@
 using Faultline.Core.Running;
-using Faultline.Probes.Postgres;
+using Faultline.Postgres;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -33,12 +33,12 @@ public static class HistoryStores
             throw Invalid("the store is empty", "give sqlite:PATH (e.g. sqlite:./faultline.db) or postgres:CONNSTRING");
         }
 
-        var text = spec.Trim();
-        if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        if (PostgresConnection(spec) is { } connection)
         {
-            return OpenPostgres(text, time, loggerFactory);
+            return OpenPostgres(connection, time, loggerFactory);
         }
 
+        var text = spec.Trim();
         var colon = text.IndexOf(':', StringComparison.Ordinal);
         var scheme = colon > 0 ? text[..colon] : string.Empty;
         var rest = colon > 0 ? text[(colon + 1)..].Trim() : string.Empty;
@@ -58,14 +58,42 @@ public static class HistoryStores
             return new SqliteHistoryStore(path, time, loggerFactory.CreateLogger<SqliteHistoryStore>());
         }
 
-        if (scheme.Equals(PostgresScheme, StringComparison.OrdinalIgnoreCase) || scheme.Equals("postgresql", StringComparison.OrdinalIgnoreCase))
-        {
-            return OpenPostgres(rest, time, loggerFactory);
-        }
-
         // Only the scheme is echoed: the rest may hold a password.
         var shown = scheme.Length is > 0 and <= 20 && scheme.All(char.IsAsciiLetterOrDigit) ? $"'{scheme}:'" : "the store";
         throw Invalid($"{shown} is not a kind of store Faultline knows", "use sqlite:PATH (default sqlite:./faultline.db) or postgres:CONNSTRING");
+    }
+
+    /// <summary>
+    /// A redactor that knows the password <paramref name="spec"/> holds (a postgres URL's or <c>Password=</c>), read as
+    /// <see cref="Open"/> reads the spec: for messages about the store that may quote what its server or driver said.
+    /// </summary>
+    public static SecretRedactor Redactor(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var redactor = new SecretRedactor();
+        if (PostgresConnection(spec) is { } connection)
+        {
+            // Reading the connection string hands its password to the redactor, also when the rest does not parse.
+            _ = PostgresConnectionStrings.TryParse(connection, redactor, out _, out _);
+        }
+
+        return redactor;
+    }
+
+    /// <summary>The connection string of a postgres spec (<c>postgres:CONNSTRING</c>, or a <c>postgres://</c> URL as it is); null for any other.</summary>
+    private static string? PostgresConnection(string spec)
+    {
+        var text = spec.Trim();
+        if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        {
+            return text;
+        }
+
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        var scheme = colon > 0 ? text[..colon] : string.Empty;
+        return scheme.Equals(PostgresScheme, StringComparison.OrdinalIgnoreCase) || scheme.Equals("postgresql", StringComparison.OrdinalIgnoreCase)
+            ? text[(colon + 1)..].Trim()
+            : null;
     }
 
     private static PostgresHistoryStore OpenPostgres(string connection, TimeProvider time, ILoggerFactory loggerFactory)

@@ -1,5 +1,6 @@
 using Faultline.Core.Model;
 using Faultline.Core.Running;
+using Faultline.Postgres;
 using Npgsql;
 
 namespace Faultline.Probes.Postgres.Tests;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Faultline.Core.Model;
+using Faultline.Postgres;
 using Faultline.TestSupport;
 using Npgsql;
 

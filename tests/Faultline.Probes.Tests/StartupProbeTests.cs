@@ -1,4 +1,5 @@
 using System.Globalization;
+using Faultline.Core.Classification;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
 
@@ -35,8 +36,12 @@ public sealed class StartupProbeTests : IDisposable
             "echo starting {instance}; echo \"fatal: cannot bind {port} (token $API_TOKEN)\" >&2; exit 7",
             env: new Dictionary<string, string> { ["API_TOKEN"] = "tok-9f8e7d6c5b4a" });
 
-        var observation = await ProbeHarness.RunAsync(target, TimeSpan.FromSeconds(40));
+        var raw = await ProbeHarness.RunAsync(target, TimeSpan.FromSeconds(40));
+        var observation = Classifier.Interpret(target, raw);
 
+        // The probe reports each instance as it ended; the attempts and where they failed come from Core's rules.
+        Assert.Empty(raw.Load!.FailureGroups);
+        Assert.All(raw.Load.Instances, i => Assert.Equal("exited-before-ready", i.ErrorKind));
         var load = observation.Load!;
         Assert.Null(observation.Error);
         Assert.Equal((2, 0), (load.Attempts, load.Successes));
@@ -60,7 +65,7 @@ public sealed class StartupProbeTests : IDisposable
         const string message = """{"phase":"cache","layer":"cache","side":"infrastructure","errorKind":"connect-timeout","message":"redis at 10.0.0.7:6379 timed out","attempts":2}""";
         var target = Startup($"[ \"$Faultline__TerminationMessagePath\" = \"{{terminationFile}}\" ] || exit 9; echo '{message}' > \"{{terminationFile}}\"; exit 3", instances: 3);
 
-        var observation = await ProbeHarness.RunAsync(target, TimeSpan.FromSeconds(40));
+        var observation = Classifier.Interpret(target, await ProbeHarness.RunAsync(target, TimeSpan.FromSeconds(40)));
 
         var load = observation.Load!;
         var group = Assert.Single(load.FailureGroups);
@@ -77,7 +82,8 @@ public sealed class StartupProbeTests : IDisposable
     [Fact]
     public async Task ProbeAsync_NeverReady_TimesOutAndStopsTheCommandAndItsChildren()
     {
-        var observation = await ProbeHarness.RunAsync(Startup(Hang, deadline: TimeSpan.FromSeconds(1)), TimeSpan.FromSeconds(40));
+        var target = Startup(Hang, deadline: TimeSpan.FromSeconds(1));
+        var observation = Classifier.Interpret(target, await ProbeHarness.RunAsync(target, TimeSpan.FromSeconds(40)));
 
         var load = observation.Load!;
         var group = Assert.Single(load.FailureGroups);

@@ -32,6 +32,24 @@ public sealed class HistoryStoresTests
         Assert.Matches("use |give |name |add |known: |expected ", error.Message);
     }
 
+    [Theory]
+    [InlineData("postgres://app:" + Password + "@db:5432/history")]
+    [InlineData("postgres:postgres://app:" + Password + "@db:5432/history?sslmode=disable")]
+    [InlineData("postgresql:Host=db;Username=app;Password=" + Password + ";Database=history")]
+    [InlineData("postgres:Host=db;Username=app;Pwd='" + Password + "';Nonsense=1")]
+    public void Redactor_PostgresSpec_KnowsItsPassword(string spec)
+    {
+        var redactor = HistoryStores.Redactor(spec);
+
+        Assert.Equal("28P01: password authentication failed (***)", redactor.Redact($"28P01: password authentication failed ({Password})"));
+    }
+
+    [Fact]
+    public void Redactor_SqliteSpec_KnowsNothing()
+    {
+        Assert.Equal(0, HistoryStores.Redactor("sqlite:./" + Password + ".db").Count);
+    }
+
     [Fact]
     public async Task Open_RelativeSqlitePath_ResolvesAgainstTheCurrentDirectory()
     {

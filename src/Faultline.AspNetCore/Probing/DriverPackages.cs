@@ -34,6 +34,9 @@ internal static class DriverPackages
     {
         public string Kind { get; } = kind;
 
+        /// <summary>Both driver kinds (postgres, redis) count their attempts as connects.</summary>
+        public string AttemptNoun => "connects";
+
         public Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken) =>
             Task.FromResult(new Observation
             {

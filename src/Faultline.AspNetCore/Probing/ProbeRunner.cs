@@ -23,7 +23,7 @@ internal sealed class ProbeRunner
     private readonly CheckRunner _runner;
     private readonly SecretScrubber _scrubber;
 
-    public ProbeRunner(IEnumerable<IProbe> probes, TimeProvider time, ILoggerFactory loggerFactory, SecretScrubber scrubber)
+    public ProbeRunner(ProbeCatalog probes, TimeProvider time, ILoggerFactory loggerFactory, SecretScrubber scrubber)
     {
         _runner = new CheckRunner(probes, HostResolvers.For, time, loggerFactory);
         _scrubber = scrubber;
@@ -34,30 +34,19 @@ internal sealed class ProbeRunner
     /// one — among them the postgres and redis probes that <c>AddPostgres</c> / <c>AddRedis</c> add. Without them, a
     /// postgres or redis target fails with config-invalid naming the package to add.
     /// </summary>
-    public static IReadOnlyList<IProbe> Merge(IEnumerable<IProbe> custom)
-    {
-        var byKind = new Dictionary<string, IProbe>(StringComparer.Ordinal);
-        foreach (var probe in BuiltInProbes.Create().Concat(DriverPackages.Placeholders()).Concat(custom))
-        {
-            byKind[probe.Kind] = probe;
-        }
+    public static ProbeCatalog Catalog(IEnumerable<IProbe> custom) =>
+        BuiltInProbes.Create().With(DriverPackages.Placeholders()).With(custom);
 
-        return [.. byKind.Values];
-    }
-
-    /// <summary>The kinds that <see cref="Merge"/> can really probe (no placeholder for a missing driver package).</summary>
+    /// <summary>The kinds that <see cref="Catalog"/> can really probe (no placeholder for a missing driver package).</summary>
     public static IReadOnlySet<string> ProbedKinds(IEnumerable<IProbe> custom) =>
-        Merge(custom).Where(p => !DriverPackages.IsPlaceholder(p)).Select(p => p.Kind).ToHashSet(StringComparer.Ordinal);
+        Catalog(custom).Where(p => !DriverPackages.IsPlaceholder(p)).Select(p => p.Kind).ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>Runs <paramref name="target"/> under its own timeout, or <paramref name="timeout"/> when it has none; the error message scrubbed.</summary>
     public async Task<TargetResult> RunAsync(TargetSpec target, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var config = new FaultlineConfig
-        {
-            Targets = [target with { Timeout = target.Timeout ?? timeout }],
-            Defaults = new DefaultsSpec { Timeout = timeout, Concurrency = 1 },
-        };
-        var report = await _runner.RunAsync(config, new CheckOptions { KnownSecrets = _scrubber.KnownValues }, cancellationToken).ConfigureAwait(false);
-        var result = report.Results[0];
+        var context = new FaultlineConfig { Defaults = new DefaultsSpec { Timeout = timeout } };
+        var results = await _runner.RunTargetAsync(context, target with { Timeout = target.Timeout ?? timeout }, new CheckOptions { KnownSecrets = _scrubber.KnownValues }, cancellationToken).ConfigureAwait(false);
+        var result = results[0];
         return result.Error is { } error ? result with { Error = error with { Message = _scrubber.Scrub(error.Message) } } : result;
     }
 

@@ -46,6 +46,24 @@ public static class Classifier
     }
 
     /// <summary>
+    /// What a probe's raw facts mean, folded into its observation before conditions are evaluated: a startup check's
+    /// instances become classified attempts (counts, percentiles, failure groups by layer and side), and a service whose
+    /// health document gives its own status without naming a component fails on a failing status or warns otherwise.
+    /// Any other observation is returned as it is. The runner applies it once to each observation a probe returns.
+    /// </summary>
+    public static Observation Interpret(TargetSpec target, Observation observation)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(observation);
+        if (observation.Load is { Instances.Count: > 0 } load)
+        {
+            observation = observation with { Load = StartupRules.Judge(target, load) };
+        }
+
+        return SelfReportRules.Applies(observation) ? SelfReportRules.Judge(observation) : observation;
+    }
+
+    /// <summary>
     /// The side of a failure on <paramref name="layer"/>: the error table's row for <paramref name="kind"/> (for
     /// the kind of target the layer implies) when that row is on the same layer; otherwise the layer's
     /// default — infrastructure for dns, network, tls, proxy, database, cache and unknown, application for

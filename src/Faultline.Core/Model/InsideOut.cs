@@ -49,6 +49,9 @@ public sealed record RemoteObservation
     /// <summary>The service's own verdict: healthy, degraded or unhealthy.</summary>
     public string? Status { get; init; }
 
+    /// <summary>How far the service's startup got, as its document says (<c>completed</c>, <c>running</c>, <c>failed</c>, ...); null when it does not say.</summary>
+    public string? Startup { get; init; }
+
     public string? NetworkPathOverall { get; init; }
 
     public int? NetworkPathDegraded { get; init; }
@@ -86,6 +89,28 @@ public sealed record TerminationMessage
 /// <summary>One dependency as the service sees it from inside.</summary>
 public sealed record ComponentObservation
 {
+    /// <summary>
+    /// The failed startup phase a termination message names, as a component of <paramref name="service"/>'s inside view:
+    /// unhealthy, with the layer, side, error kind, message and attempts the message gives.
+    /// </summary>
+    public static ComponentObservation FromTermination(TerminationMessage termination, string service)
+    {
+        ArgumentNullException.ThrowIfNull(termination);
+        return new ComponentObservation
+        {
+            Name = termination.Phase ?? "startup",
+            Status = "unhealthy",
+            Layer = termination.Layer,
+            Side = termination.Side,
+            LatencyMs = termination.ElapsedMs,
+            ErrorKind = termination.ErrorKind,
+            Message = termination.Message,
+            Source = ComponentSources.TerminationFile,
+            Service = service,
+            Attempts = termination.Attempts,
+        };
+    }
+
     /// <summary>The component's name in the service's report (<c>database</c>), or the failed startup phase.</summary>
     public required string Name { get; init; }
 

@@ -34,7 +34,10 @@ public sealed record LoadObservation
     /// <summary>Failed attempts grouped by (layer, side, error kind), most frequent first.</summary>
     public IReadOnlyList<LoadFailureGroup> FailureGroups { get; init; } = [];
 
-    /// <summary>startup: one entry per instance, in instance order.</summary>
+    /// <summary>
+    /// startup: one entry per instance, in instance order. The startup probe reports only these; the attempts, counts and
+    /// failure groups are derived from them (<see cref="Classification.Classifier.Interpret"/>).
+    /// </summary>
     public IReadOnlyList<StartupInstance> Instances { get; init; } = [];
 
     /// <summary>
@@ -120,6 +123,12 @@ public sealed record LoadFailureGroup(Layer Layer, Side Side, string ErrorKind, 
 /// <summary>One instance of a <c>startup</c> load check, as observed.</summary>
 public sealed record StartupInstance
 {
+    /// <summary>The <see cref="ErrorKind"/> of an instance that exited before its ready URL answered 2xx, without a termination message.</summary>
+    public const string ExitedBeforeReady = "exited-before-ready";
+
+    /// <summary>The <see cref="ErrorKind"/> of an instance whose termination message names no error kind.</summary>
+    public const string StartupFailed = "startup-failed";
+
     /// <summary>1..instances.</summary>
     public int Instance { get; init; }
 
@@ -142,4 +151,11 @@ public sealed record StartupInstance
 
     /// <summary>Why it did not become ready, in words; null when it did.</summary>
     public string? Problem { get; init; }
+
+    /// <summary>
+    /// How it failed, as an error kind's wire name: <c>config-invalid</c> (its command could not start),
+    /// <see cref="ExitedBeforeReady"/>, <c>timeout</c> (still not ready at the deadline), or the kind its termination
+    /// message names (<see cref="StartupFailed"/> when it names none); null when it became ready.
+    /// </summary>
+    public string? ErrorKind { get; init; }
 }

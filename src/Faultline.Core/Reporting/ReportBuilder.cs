@@ -10,17 +10,7 @@ public static class ReportBuilder
         ArgumentNullException.ThrowIfNull(results);
 
         var causal = Causality.Analyze(results);
-        var byName = new Dictionary<string, TargetResult>(StringComparer.Ordinal);
-        foreach (var result in results)
-        {
-            byName.TryAdd(result.Name, result);
-        }
-
-        var linked = results
-            .Select(r => causal.RootOf.TryGetValue(r.Name, out var root) && byName.TryGetValue(root, out var cause)
-                ? r with { Cause = new CauseRef(cause.Name, cause.Layer ?? Layer.Unknown, cause.Side ?? Side.Infrastructure) }
-                : r with { Cause = null })
-            .ToList();
+        var linked = Linked(results, causal);
 
         var failing = linked.Where(r => r.Status == ResultStatus.Fail).ToList();
         var failingRoots = causal.Roots.Where(r => r.Status == ResultStatus.Fail).ToList();
@@ -60,6 +50,22 @@ public static class ReportBuilder
             Summary = summary,
             Results = linked,
         };
+    }
+
+    /// <summary>Each result with its <see cref="TargetResult.Cause"/>: the root of the failure it follows from; null for a root, a pass or a warning of its own.</summary>
+    internal static List<TargetResult> Linked(IReadOnlyList<TargetResult> results, CausalAnalysis causal)
+    {
+        var byName = new Dictionary<string, TargetResult>(StringComparer.Ordinal);
+        foreach (var result in results)
+        {
+            byName.TryAdd(result.Name, result);
+        }
+
+        return results
+            .Select(r => causal.RootOf.TryGetValue(r.Name, out var root) && byName.TryGetValue(root, out var cause)
+                ? r with { Cause = new CauseRef(cause.Name, cause.Layer ?? Layer.Unknown, cause.Side ?? Side.Infrastructure) }
+                : r with { Cause = null })
+            .ToList();
     }
 
     /// <summary>

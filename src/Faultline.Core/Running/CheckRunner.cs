@@ -39,17 +39,20 @@ public sealed partial class CheckRunner
     private static TimeSpan Grace(TimeSpan timeout) =>
         TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 10, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromSeconds(2).Ticks));
 
-    private readonly Dictionary<string, IProbe> _probes;
+    private readonly ProbeCatalog _catalog;
     private readonly Func<string?, IHostResolver> _resolverFactory;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private int _inFlight;
 
+    /// <param name="probes">The probe of each kind (a <see cref="ProbeCatalog"/>, or probes a later one of a kind replacing an earlier one).</param>
+    /// <param name="resolverFactory">The host resolver for a target's <c>resolver</c> (null: the system's).</param>
+    /// <param name="time">The clock of deadlines and timings.</param>
+    /// <param name="loggerFactory">Runner and probe logs; none when null.</param>
     public CheckRunner(IEnumerable<IProbe> probes, Func<string?, IHostResolver> resolverFactory, TimeProvider time, ILoggerFactory? loggerFactory = null)
     {
-        ArgumentNullException.ThrowIfNull(probes);
-        _probes = probes.ToDictionary(p => p.Kind, StringComparer.Ordinal);
+        _catalog = ProbeCatalog.Of(probes);
         _resolverFactory = resolverFactory;
         _time = time;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
@@ -63,23 +66,7 @@ public sealed partial class CheckRunner
     /// </summary>
     public int InFlightProbes => Volatile.Read(ref _inFlight);
 
-    /// <summary>The conditions a target is judged by: its own, or the kind's default when it has none.</summary>
-    public static IReadOnlyList<string> EffectiveConditions(TargetSpec target)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        if (target.Conditions.Count > 0)
-        {
-            return target.Conditions;
-        }
-
-        return target.Kind switch
-        {
-            TargetKinds.Http => ["[STATUS] < 400"],
-            TargetKinds.Concurrency or TargetKinds.Startup => [LoadChecks.DefaultCondition],
-            _ => [],
-        };
-    }
-
+    /// <summary>Runs every target of <paramref name="config"/> (of <see cref="CheckOptions.Category"/> when set) and builds the report.</summary>
     public async Task<Report> RunAsync(FaultlineConfig config, CheckOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -127,6 +114,25 @@ public sealed partial class CheckRunner
     }
 
     /// <summary>
+    /// Runs one target as <see cref="RunAsync"/> runs each of a config's: under its own deadline, its conditions evaluated,
+    /// a failure classified, secrets redacted (the config's, <paramref name="options"/>' and those the probe found). Returns
+    /// the target's result, followed, when its probe brought back a service's inside view (<c>remote</c>), by one result per
+    /// component (<c>target/component</c>); each linked to the failure it follows from, as in a report. The target need not
+    /// be one of <paramref name="config"/>'s, which gives the defaults, the resolver, the secrets, the base directory and,
+    /// for a <c>concurrency</c> target, the target it runs (<c>of</c>).
+    /// </summary>
+    public async Task<IReadOnlyList<TargetResult>> RunTargetAsync(FaultlineConfig config, TargetSpec target, CheckOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(target);
+        options ??= new CheckOptions();
+        var redactor = SecretRedactor.Of([.. config.Secrets, .. options.KnownSecrets]);
+        var results = await RunTargetAsync(config, target, options, redactor, cancellationToken).ConfigureAwait(false);
+        var redacted = results.Select(redactor.Redact).ToList();
+        return ReportBuilder.Linked(redacted, Causality.Analyze(redacted));
+    }
+
+    /// <summary>
     /// A target still waiting for one of the <c>defaults.concurrency</c> slots when the run's
     /// <c>defaults.checkDeadline</c> passed: reported, never probed, never a root cause.
     /// </summary>
@@ -141,16 +147,10 @@ public sealed partial class CheckRunner
 
     private async Task<IReadOnlyList<TargetResult>> RunTargetAsync(FaultlineConfig config, TargetSpec target, CheckOptions options, SecretRedactor redactor, CancellationToken callerToken)
     {
-        var timeout = LoadChecks.TimeoutOf(target, config.Defaults);
-        if (target.Kind == TargetKinds.Startup && target.WorkingDir is null)
-        {
-            // A startup command runs where the config file is, unless the target says otherwise.
-            target = target with { WorkingDir = config.BaseDirectory };
-        }
-
-        var observation = target.Kind == TargetKinds.Concurrency
+        // concurrency is the runner's own kind: it runs another target's probe; every other kind has a probe of its own.
+        var observation = ConcurrencyRun.Runs(target)
             ? await ObserveConcurrencyAsync(config, target, options, redactor, callerToken).ConfigureAwait(false)
-            : await ObserveAsync(config, target, timeout, options, redactor, callerToken).ConfigureAwait(false);
+            : await ObserveAsync(config, target, _catalog.TimeoutOf(target, config.Defaults), options, redactor, callerToken).ConfigureAwait(false);
         return Judge(target, observation, EvaluateConditions(target, observation));
     }
 
@@ -229,7 +229,7 @@ public sealed partial class CheckRunner
     private async Task<Observation> ObserveAsync(FaultlineConfig config, TargetSpec target, TimeSpan timeout, CheckOptions options, SecretRedactor redactor, CancellationToken callerToken)
     {
         var started = _time.GetTimestamp();
-        if (!_probes.TryGetValue(target.Kind, out var probe))
+        if (_catalog.Find(target.Kind) is not { } probe)
         {
             return Failed(target, started, new ProbeError(ErrorKind.ConfigInvalid, $"no probe for kind '{target.Kind}'"));
         }
@@ -241,6 +241,7 @@ public sealed partial class CheckRunner
             Time = _time,
             Timeout = timeout,
             Resolver = _resolverFactory(target.Resolver ?? config.Resolver),
+            BaseDirectory = config.BaseDirectory,
             GetEnvironmentVariable = options.GetEnvironmentVariable,
             Redactor = redactor,
             CallerToken = callerToken,
@@ -277,9 +278,10 @@ public sealed partial class CheckRunner
             return Failed(target, started, new ProbeError(kind, message));
         }
 
+        Observation observed;
         try
         {
-            return await probing.ConfigureAwait(false);
+            observed = await probing.ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (callerToken.IsCancellationRequested)
         {
@@ -301,6 +303,9 @@ public sealed partial class CheckRunner
             LogProbeCrashed(_logger, target.Name, SafeText.Escape(redactor.Redact(ex.ToString())));
             return Failed(target, started, new ProbeError(ErrorKind.Internal, $"the {target.Kind} probe failed unexpectedly ({ex.GetType().Name})") { Exception = ex });
         }
+
+        // What the probe reported raw (a startup check's instances, a service's own status) becomes verdicts here.
+        return Classifier.Interpret(target, observed);
     }
 
     /// <summary>A concurrency target: the <c>of</c> target's probe, <c>parallel</c> times at once, each attempt judged as that target.</summary>
@@ -318,12 +323,13 @@ public sealed partial class CheckRunner
             return Failed(target, started, new ProbeError(ErrorKind.ConfigInvalid, $"of: '{of.Name}' is a {of.Kind} target; a concurrency target runs a probe target (http, postgres, ...)"));
         }
 
-        var timeout = LoadChecks.TimeoutOf(of, config.Defaults);
+        var timeout = _catalog.TimeoutOf(of, config.Defaults);
         LogLoadStarted(_logger, target.Name, target.Parallel, of.Name);
         var run = new ConcurrencyRun(_time);
         return await run.RunAsync(
             target,
             of,
+            _catalog.AttemptNoun(of.Kind),
             async token =>
             {
                 var observation = await ObserveAsync(config, of, timeout, options, redactor, token).ConfigureAwait(false);
@@ -343,7 +349,7 @@ public sealed partial class CheckRunner
     {
         var results = new List<ConditionResult>();
         var now = _time.GetUtcNow();
-        foreach (var text in EffectiveConditions(target))
+        foreach (var text in _catalog.EffectiveConditions(target))
         {
             // The loader has validated every condition; one built in code that does not parse still fails visibly.
             Condition condition;

@@ -16,7 +16,18 @@ internal sealed record ConcurrencyAttempt(Observation Observation, IReadOnlyList
 /// </summary>
 internal sealed class ConcurrencyRun(TimeProvider time)
 {
-    public async Task<Observation> RunAsync(TargetSpec target, TargetSpec of, Func<CancellationToken, Task<ConcurrencyAttempt>> attempt, CancellationToken cancellationToken)
+    /// <summary>What a concurrency target is judged by when it lists no conditions: every attempt must succeed.</summary>
+    public static IReadOnlyList<string> DefaultConditions { get; } = [LoadChecks.DefaultCondition];
+
+    /// <summary>True for a <c>concurrency</c> target: the runner's own kind, which runs the probe of the target its <c>of</c> names.</summary>
+    public static bool Runs(TargetSpec target) => target.Kind == TargetKinds.Concurrency;
+
+    /// <param name="target">The concurrency target.</param>
+    /// <param name="of">The target whose probe each attempt runs.</param>
+    /// <param name="attemptNoun">What one attempt of <paramref name="of"/>'s kind is called (<see cref="IProbe.AttemptNoun"/>).</param>
+    /// <param name="attempt">Runs one attempt: the probe of <paramref name="of"/> and its conditions.</param>
+    /// <param name="cancellationToken">The caller's cancellation.</param>
+    public async Task<Observation> RunAsync(TargetSpec target, TargetSpec of, string attemptNoun, Func<CancellationToken, Task<ConcurrencyAttempt>> attempt, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         var parallel = Math.Max(1, target.Parallel);
@@ -35,7 +46,7 @@ internal sealed class ConcurrencyRun(TimeProvider time)
 
         go.SetResult();
         var attempts = await Task.WhenAll(tasks).ConfigureAwait(false);
-        var load = LoadObservation.From(of.Kind, LoadChecks.AttemptNoun(of.Kind), attempts.Select(a => Judge(of, a)).ToList());
+        var load = LoadObservation.From(of.Kind, attemptNoun, attempts.Select(a => Judge(of, a)).ToList());
         var first = attempts.Select(a => a.Observation.Target).FirstOrDefault() ?? of.Name;
         return new Observation
         {

@@ -8,6 +8,12 @@ public static class LoadChecks
     /// <summary>The condition a load target is judged by when it lists none: every attempt must succeed.</summary>
     public const string DefaultCondition = "[SUCCESS_RATE] == 1";
 
+    /// <summary>What one attempt is called when its kind names nothing better (see <see cref="IProbe.AttemptNoun"/>).</summary>
+    public const string DefaultAttemptNoun = "probes";
+
+    /// <summary>startup: the environment variable naming each instance's termination-message file (Faultline.AspNetCore writes to it).</summary>
+    public const string TerminationVariable = "Faultline__TerminationMessagePath";
+
     /// <summary>startup: how long an instance may take to be ready when the target sets no <c>deadline</c>.</summary>
     public static readonly TimeSpan DefaultStartupDeadline = TimeSpan.FromSeconds(60);
 
@@ -20,22 +26,11 @@ public static class LoadChecks
     /// <summary>True for <c>concurrency</c> and <c>startup</c>.</summary>
     public static bool IsLoadKind(string kind) => kind is TargetKinds.Concurrency or TargetKinds.Startup;
 
-    /// <summary>
-    /// A target's hard deadline: its <c>timeout</c>, else <c>defaults.timeout</c>. A startup target without a
-    /// timeout gets its ready deadline plus <see cref="StartupStopAllowance"/>, so the instances can be stopped.
-    /// </summary>
-    public static TimeSpan TimeoutOf(TargetSpec target, DefaultsSpec defaults)
+    /// <summary>startup: the hard deadline of a target without a <c>timeout</c>: its ready deadline plus <see cref="StartupStopAllowance"/>, so the instances can be stopped.</summary>
+    public static TimeSpan StartupTimeout(TargetSpec target)
     {
         ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(defaults);
-        if (target.Timeout is { } timeout)
-        {
-            return timeout;
-        }
-
-        return target.Kind == TargetKinds.Startup
-            ? (target.Deadline ?? DefaultStartupDeadline) + StartupStopAllowance
-            : defaults.Timeout;
+        return (target.Deadline ?? DefaultStartupDeadline) + StartupStopAllowance;
     }
 
     /// <summary>startup: how long each instance may take to be ready under a hard deadline of <paramref name="timeout"/>.</summary>
@@ -50,17 +45,4 @@ public static class LoadChecks
         var left = timeout - StartupStopAllowance;
         return left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1);
     }
-
-    /// <summary>What one attempt of a target kind is called in evidence lines.</summary>
-    public static string AttemptNoun(string kind) => kind switch
-    {
-        TargetKinds.Postgres or TargetKinds.Redis or TargetKinds.Tcp => "connects",
-        TargetKinds.Http or TargetKinds.Remote => "requests",
-        TargetKinds.WebSocket => "sessions",
-        TargetKinds.Tls => "handshakes",
-        TargetKinds.Dns => "lookups",
-        TargetKinds.Secret => "reads",
-        TargetKinds.Startup => "instances",
-        _ => "probes",
-    };
 }

@@ -13,6 +13,18 @@ public interface IProbe
     string Kind { get; }
 
     /// <summary>
+    /// The conditions a target of this kind is judged by when it lists none (http: <c>[STATUS] &lt; 400</c>); empty when
+    /// only the error the probe observed decides.
+    /// </summary>
+    IReadOnlyList<string> DefaultConditions => [];
+
+    /// <summary>What one attempt of this kind is called in a load check's evidence: <c>connects</c>, <c>requests</c>, ...</summary>
+    string AttemptNoun => LoadChecks.DefaultAttemptNoun;
+
+    /// <summary>The deadline of a target of this kind that sets no <c>timeout</c>; null for <c>defaults.timeout</c>.</summary>
+    TimeSpan? DefaultTimeout(TargetSpec target) => null;
+
+    /// <summary>
     /// Probe the target. <paramref name="cancellationToken"/> fires at the target's deadline or when
     /// the caller cancels; <see cref="ProbeContext.IsCallerCancellation"/> tells which. On a deadline
     /// the probe returns an observation whose error names the phase it was in (connect-timeout,
@@ -40,6 +52,12 @@ public sealed class ProbeContext
     public required TimeSpan Timeout { get; init; }
 
     public required IHostResolver Resolver { get; init; }
+
+    /// <summary>
+    /// The directory of the config file: where a probe that runs a command starts it when the target names no working
+    /// directory. Null when the config came from no file; the current directory then.
+    /// </summary>
+    public string? BaseDirectory { get; init; }
 
     /// <summary>Reads an environment variable (the secret probe); tests substitute their own.</summary>
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;

@@ -101,6 +101,7 @@ public static class ResultRedaction
                     Service = N(remote.Service),
                     Environment = N(remote.Environment),
                     Status = N(remote.Status),
+                    Startup = N(remote.Startup),
                     NetworkPathOverall = N(remote.NetworkPathOverall),
                     Remedies = [.. remote.Remedies.Select(R)],
                     Problem = N(remote.Problem),
@@ -113,7 +114,7 @@ public static class ResultRedaction
                     AttemptKind = R(load.AttemptKind),
                     AttemptNoun = R(load.AttemptNoun),
                     FailureGroups = [.. load.FailureGroups.Select(g => g with { ErrorKind = R(g.ErrorKind), Example = R(g.Example), Remedy = N(g.Remedy) })],
-                    Instances = [.. load.Instances.Select(i => i with { StderrTail = N(i.StderrTail), Problem = N(i.Problem), Termination = Termination(i.Termination) })],
+                    Instances = [.. load.Instances.Select(i => i with { StderrTail = N(i.StderrTail), Problem = N(i.Problem), ErrorKind = N(i.ErrorKind), Termination = Termination(i.Termination) })],
                 }
                 : null,
             Components = [.. observation.Components.Select(c => c with

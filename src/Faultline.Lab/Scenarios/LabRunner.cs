@@ -260,7 +260,7 @@ public sealed partial class LabRunner
 
     private async Task<Report> CheckAsync(FaultlineConfig config, CancellationToken cancellationToken)
     {
-        var runner = new CheckRunner([.. BuiltInProbes.Create(), PostgresProbes.Create(), RedisProbes.Create()], HostResolvers.For, _time, _loggerFactory);
+        var runner = new CheckRunner(BuiltInProbes.Create().With(PostgresProbes.Create()).With(RedisProbes.Create()), HostResolvers.For, _time, _loggerFactory);
         var env = _stack.Environment;
         var options = new CheckOptions { KnownSecrets = [env.ApiKey, env.DemoPassword, env.PostgresPassword, env.PostgresAdminPassword, env.RedisPassword] };
         return await runner.RunAsync(config, options, cancellationToken).ConfigureAwait(false);

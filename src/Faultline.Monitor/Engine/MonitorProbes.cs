@@ -14,25 +14,12 @@ public delegate Task<IReadOnlyList<TargetResult>> ProbeFunction(FaultlineConfig 
 public static class MonitorProbes
 {
     /// <summary>
-    /// Runs one target through the check pipeline (probe → conditions → classifier → redaction) under
-    /// its own deadline: a config holding only that target (and the target a <c>concurrency</c> check runs).
+    /// Runs one target through the check pipeline (probe → conditions → classifier → redaction) under its own deadline
+    /// (<see cref="CheckRunner.RunTargetAsync"/>; a <c>concurrency</c> target finds the target it runs in the config).
     /// </summary>
     public static ProbeFunction FromRunner(CheckRunner runner)
     {
         ArgumentNullException.ThrowIfNull(runner);
-        return async (config, target, cancellationToken) =>
-        {
-            List<TargetSpec> targets = [target];
-            if (target.Of is { } of && config.Targets.FirstOrDefault(t => string.Equals(t.Name, of, StringComparison.Ordinal)) is { } inner)
-            {
-                targets.Add(inner);
-            }
-
-            var report = await runner.RunAsync(config with { Targets = targets }, null, cancellationToken).ConfigureAwait(false);
-            var prefix = target.Name + "/";
-            return report.Results
-                .Where(r => string.Equals(r.Name, target.Name, StringComparison.Ordinal) || r.Name.StartsWith(prefix, StringComparison.Ordinal))
-                .ToList();
-        };
+        return (config, target, cancellationToken) => runner.RunTargetAsync(config, target, null, cancellationToken);
     }
 }

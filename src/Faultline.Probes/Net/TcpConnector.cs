@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Faultline.Core.Config;
 using Faultline.Core.Model;
 
 namespace Faultline.Probes.Net;
@@ -65,8 +66,7 @@ internal static class TcpConnector
     public static string Endpoint(IPAddress address, int port) => new IPEndPoint(address, port).ToString();
 
     /// <summary><c>host:port</c>, with brackets around IPv6 literals.</summary>
-    public static string Endpoint(string host, int port) =>
-        host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]:{port}" : $"{host}:{port}";
+    public static string Endpoint(string host, int port) => ConnectionUrl.FormatEndpoint(host, port);
 
     /// <summary>Finds the first <see cref="SocketException"/> in an exception's inner chain.</summary>
     public static SocketException? FindSocketException(Exception? exception) => ExceptionChain.Find<SocketException>(exception);

@@ -19,6 +19,8 @@ internal sealed class DnsProbe : IProbe
 
     public string Kind => TargetKinds.Dns;
 
+    public string AttemptNoun => "lookups";
+
     public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);

@@ -23,6 +23,11 @@ internal sealed class HttpProbe : IProbe
 
     public string Kind => TargetKinds.Http;
 
+    /// <summary>An http target without conditions passes on any answer below 400.</summary>
+    public IReadOnlyList<string> DefaultConditions { get; } = ["[STATUS] < 400"];
+
+    public string AttemptNoun => "requests";
+
     public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);

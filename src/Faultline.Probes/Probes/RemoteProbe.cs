@@ -33,6 +33,8 @@ internal sealed class RemoteProbe : IProbe
 
     public string Kind => TargetKinds.Remote;
 
+    public string AttemptNoun => "requests";
+
     public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -57,7 +59,7 @@ internal sealed class RemoteProbe : IProbe
 
         if (observation.Http is { } http && InfrastructureDocument.TryParse(http.Body, context.Redactor, out var document))
         {
-            return Inside(observation, http, document);
+            return Inside(observation, document);
         }
 
         var error = observation.Error ?? NotADocument(observation);
@@ -77,37 +79,16 @@ internal sealed class RemoteProbe : IProbe
         };
     }
 
-    private static Observation Inside(Observation observation, HttpObservation http, InfrastructureDocument document)
+    /// <summary>
+    /// The fetch with the document's inside view. A document without components is kept as the service's own status
+    /// (and its startup state); the runner decides what that status means.
+    /// </summary>
+    private static Observation Inside(Observation observation, InfrastructureDocument document) => observation with
     {
-        var warnings = observation.Warnings.ToList();
-        ProbeError? error = null;
-        if (document.Components.Count == 0)
-        {
-            if (Core.Classification.Classifier.ComponentStatus(document.Remote.Status ?? "unknown") == ResultStatus.Fail)
-            {
-                var why = document.Startup is { } startup && !string.Equals(startup, "completed", StringComparison.OrdinalIgnoreCase)
-                    ? $"its startup is {startup}"
-                    : "set apiKey to read its components";
-                error = new ProbeError(ErrorKind.UnexpectedStatus, string.Create(CultureInfo.InvariantCulture, $"the service reports itself {document.Remote.Status} (HTTP {http.StatusCode}) without naming a component: {why}"))
-                {
-                    Phase = "fetch",
-                    Code = http.StatusCode.ToString(CultureInfo.InvariantCulture),
-                };
-            }
-            else
-            {
-                warnings.Add($"the service reports {document.Remote.Status ?? "no status"} but lists no components; with an apiKey it shows them");
-            }
-        }
-
-        return observation with
-        {
-            Error = error,
-            Remote = document.Remote,
-            Components = document.Components,
-            Warnings = warnings,
-        };
-    }
+        Error = null,
+        Remote = document.Remote,
+        Components = document.Components,
+    };
 
     private static ProbeError NotADocument(Observation observation)
     {
@@ -164,20 +145,7 @@ internal sealed class RemoteProbe : IProbe
             return (new RemoteObservation { Source = "none", Problem = $"the termination message at {path} is not a JSON line {{ phase, layer, side, errorKind, message, attempts, elapsedMs }}" }, null);
         }
 
-        var component = new ComponentObservation
-        {
-            Name = termination.Phase ?? "startup",
-            Status = "unhealthy",
-            Layer = termination.Layer,
-            Side = termination.Side,
-            Critical = true,
-            LatencyMs = termination.ElapsedMs,
-            ErrorKind = termination.ErrorKind,
-            Message = termination.Message,
-            Source = ComponentSources.TerminationFile,
-            Service = target.Name,
-            Attempts = termination.Attempts,
-        };
+        var component = ComponentObservation.FromTermination(termination, target.Name);
         return (new RemoteObservation { Source = ComponentSources.TerminationFile, Service = target.Name, Status = "unhealthy", Termination = termination }, component);
     }
 
@@ -213,7 +181,7 @@ internal sealed class RemoteProbe : IProbe
     }
 
     /// <summary>Faultline's <c>/health/infrastructure</c> document.</summary>
-    private sealed record InfrastructureDocument(RemoteObservation Remote, IReadOnlyList<ComponentObservation> Components, string? Startup)
+    private sealed record InfrastructureDocument(RemoteObservation Remote, IReadOnlyList<ComponentObservation> Components)
     {
         public static bool TryParse(string body, SecretRedactor redactor, out InfrastructureDocument document)
         {
@@ -301,12 +269,12 @@ internal sealed class RemoteProbe : IProbe
                         Service = service,
                         Environment = Json.String(root, "environment"),
                         Status = status,
+                        Startup = Json.String(root, "startup"),
                         NetworkPathOverall = overall,
                         NetworkPathDegraded = degraded,
                         Remedies = remedies,
                     },
-                    list,
-                    Json.String(root, "startup"));
+                    list);
                 return true;
             }
             catch (JsonException)

@@ -19,6 +19,8 @@ internal sealed class SecretProbe : IProbe
 
     public string Kind => TargetKinds.Secret;
 
+    public string AttemptNoun => "reads";
+
     public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Faultline.Core.Classification;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Faultline.Core.Running;
@@ -31,7 +30,8 @@ internal sealed class StartupInstanceProcess(int number, StartupProbe.Placeholde
     private int? _exitCode;
     private string? _problem;
 
-    public void Start(TargetSpec target, SecretRedactor redactor, ILogger logger)
+    /// <summary>Starts the command in the target's working directory, else <paramref name="baseDirectory"/> (the config file's), else the current one.</summary>
+    public void Start(TargetSpec target, string? baseDirectory, SecretRedactor redactor, ILogger logger)
     {
         _ownGroup = File.Exists(SetSid);
         var start = new ProcessStartInfo(_ownGroup ? SetSid : "/bin/sh")
@@ -40,7 +40,7 @@ internal sealed class StartupInstanceProcess(int number, StartupProbe.Placeholde
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = target.WorkingDir ?? Directory.GetCurrentDirectory(),
+            WorkingDirectory = target.WorkingDir ?? baseDirectory ?? Directory.GetCurrentDirectory(),
         };
         if (_ownGroup)
         {
@@ -49,7 +49,7 @@ internal sealed class StartupInstanceProcess(int number, StartupProbe.Placeholde
 
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(values.Fill(target.Run!));
-        start.Environment[StartupProbe.TerminationVariable] = values.TerminationFile;
+        start.Environment[LoadChecks.TerminationVariable] = values.TerminationFile;
         foreach (var (key, value) in target.Env)
         {
             var filled = values.Fill(value);
@@ -182,8 +182,8 @@ internal sealed class StartupInstanceProcess(int number, StartupProbe.Placeholde
         }
     }
 
-    /// <summary>What became of the instance, and the attempt it counts as. Call after <see cref="StopAsync"/>.</summary>
-    public async Task<(StartupInstance Instance, LoadAttempt Attempt)> ObserveAsync(TargetSpec target, TimeSpan deadline, SecretRedactor redactor)
+    /// <summary>What became of the instance: ready, or how it failed (raw; the runner classifies it). Call after <see cref="StopAsync"/>.</summary>
+    public async Task<StartupInstance> ObserveAsync(TimeSpan deadline, SecretRedactor redactor)
     {
         var termination = await ReadTerminationAsync(redactor).ConfigureAwait(false);
         var tail = StderrTail(redactor);
@@ -198,74 +198,37 @@ internal sealed class StartupInstanceProcess(int number, StartupProbe.Placeholde
             StderrTail = _readyMs is null && termination is null ? tail : null,
         };
 
-        if (_readyMs is { } ready)
+        if (_readyMs is not null)
         {
-            return (instance, new LoadAttempt { Succeeded = true, Latency = TimeSpan.FromMilliseconds(ready) });
+            return instance;
         }
 
-        var name = $"{target.Name} instance {number.ToString(CultureInfo.InvariantCulture)}";
         if (termination is not null)
         {
-            var component = new ComponentObservation
-            {
-                Name = termination.Phase ?? "startup",
-                Status = "unhealthy",
-                Layer = termination.Layer,
-                Side = termination.Side,
-                ErrorKind = termination.ErrorKind,
-                Message = termination.Message,
-                Attempts = termination.Attempts,
-                LatencyMs = termination.ElapsedMs,
-                Source = ComponentSources.TerminationFile,
-                Service = name,
-            };
-            var verdict = Classifier.ClassifyComponent(target, component);
             var exited = _exitCode is { } code ? string.Create(CultureInfo.InvariantCulture, $" (exit code {code})") : string.Empty;
-            return (instance with { Problem = $"stopped in startup phase {component.Name}{exited}" }, new LoadAttempt
+            return instance with
             {
-                Layer = verdict.Layer,
-                Side = verdict.Side,
-                ErrorKind = termination.ErrorKind ?? "startup-failed",
-                Message = $"phase {component.Name}: {termination.Message ?? "no message"}",
-                Remedy = verdict.Remedy,
-                Latency = time.GetElapsedTime(_started),
-            });
+                Problem = $"stopped in startup phase {termination.Phase ?? "startup"}{exited}",
+                ErrorKind = termination.ErrorKind ?? StartupInstance.StartupFailed,
+            };
         }
 
-        var lastLine = tail?.Split('\n').LastOrDefault(l => !string.IsNullOrWhiteSpace(l));
-        string kind;
-        string problem;
-        string remedy;
-        var layer = Layer.Application;
         if (_process is null)
         {
-            kind = ErrorKind.ConfigInvalid.Wire();
-            problem = _problem ?? "the command could not be started";
-            layer = Layer.Configuration;
-            remedy = "correct run and workingDir of the startup target so the command can start";
-        }
-        else if (_exitCode is { } code)
-        {
-            kind = "exited-before-ready";
-            problem = string.Create(CultureInfo.InvariantCulture, $"exited with code {code} before {readyUrl} answered 2xx");
-            remedy = string.Create(CultureInfo.InvariantCulture, $"read the instance's stderr (evidence above): it stopped with code {code} before it was ready; have it write a termination message ({StartupProbe.TerminationVariable}) to name the layer");
-        }
-        else
-        {
-            kind = ErrorKind.Timeout.Wire();
-            problem = $"not ready within {Durations.Describe(deadline)}: {readyUrl} did not answer 2xx";
-            remedy = "the instance kept running but was not ready in time: look at what its startup waits on (its stderr above), or give it a longer deadline";
+            return instance with { Problem = _problem ?? "the command could not be started", ErrorKind = ErrorKind.ConfigInvalid.Wire() };
         }
 
-        return (instance with { Problem = problem }, new LoadAttempt
-        {
-            Layer = layer,
-            Side = Classifier.SideOf(layer),
-            ErrorKind = kind,
-            Message = lastLine is null ? problem : $"{problem}; stderr: {lastLine}",
-            Remedy = remedy,
-            Latency = _process is null ? TimeSpan.Zero : time.GetElapsedTime(_started),
-        });
+        return _exitCode is { } exitCode
+            ? instance with
+            {
+                Problem = string.Create(CultureInfo.InvariantCulture, $"exited with code {exitCode} before {readyUrl} answered 2xx"),
+                ErrorKind = StartupInstance.ExitedBeforeReady,
+            }
+            : instance with
+            {
+                Problem = $"not ready within {Durations.Describe(deadline)}: {readyUrl} did not answer 2xx",
+                ErrorKind = ErrorKind.Timeout.Wire(),
+            };
     }
 
     public void Dispose() => _process?.Dispose();

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using Faultline.Core.Classification;
 using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Faultline.Core.Running;
@@ -20,9 +19,6 @@ namespace Faultline.Probes.Probes;
 /// </summary>
 internal sealed partial class StartupProbe : IProbe
 {
-    /// <summary>The environment variable Faultline.AspNetCore reads for its termination-message file.</summary>
-    public const string TerminationVariable = "Faultline__TerminationMessagePath";
-
     /// <summary>How many stderr lines are kept per instance.</summary>
     public const int StderrLines = 12;
 
@@ -30,6 +26,14 @@ internal sealed partial class StartupProbe : IProbe
     private static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(2);
 
     public string Kind => TargetKinds.Startup;
+
+    /// <summary>A startup target without conditions needs every instance ready.</summary>
+    public IReadOnlyList<string> DefaultConditions { get; } = [LoadChecks.DefaultCondition];
+
+    public string AttemptNoun => "instances";
+
+    /// <summary>Without a timeout of its own, the ready deadline plus the time to stop the instances.</summary>
+    public TimeSpan? DefaultTimeout(TargetSpec target) => LoadChecks.StartupTimeout(target);
 
     public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
     {
@@ -73,7 +77,7 @@ internal sealed partial class StartupProbe : IProbe
                 // Start every instance before polling any: the point is the concurrent load on shared dependencies.
                 foreach (var instance in instances)
                 {
-                    instance.Start(target, context.Redactor, logger);
+                    instance.Start(target, context.BaseDirectory, context.Redactor, logger);
                 }
 
                 using var deadline = new CancellationTokenSource(readyDeadline, context.Time);
@@ -93,15 +97,13 @@ internal sealed partial class StartupProbe : IProbe
             }
 
             var observed = new List<StartupInstance>(count);
-            var attempts = new List<LoadAttempt>(count);
             foreach (var instance in instances)
             {
-                var (observedInstance, attempt) = await instance.ObserveAsync(target, readyDeadline, context.Redactor).ConfigureAwait(false);
-                observed.Add(observedInstance);
-                attempts.Add(attempt);
+                observed.Add(await instance.ObserveAsync(readyDeadline, context.Redactor).ConfigureAwait(false));
             }
 
-            var load = LoadObservation.From(TargetKinds.Startup, LoadChecks.AttemptNoun(TargetKinds.Startup), attempts) with { Instances = observed };
+            // The instances as observed; the runner derives the attempts and where each failed from them.
+            var load = new LoadObservation { AttemptKind = Kind, AttemptNoun = AttemptNoun, Instances = observed };
             return new Observation
             {
                 Target = context.Redactor.Redact(string.Create(CultureInfo.InvariantCulture, $"{count} × {Shorten(target.Run)} (ready: {target.ReadyUrl})")),

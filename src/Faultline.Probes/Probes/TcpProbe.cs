@@ -10,6 +10,8 @@ internal sealed class TcpProbe : IProbe
 {
     public string Kind => TargetKinds.Tcp;
 
+    public string AttemptNoun => "connects";
+
     public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);

@@ -14,6 +14,8 @@ internal sealed class TlsProbe : IProbe
 
     public string Kind => TargetKinds.Tls;
 
+    public string AttemptNoun => "handshakes";
+
     public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);

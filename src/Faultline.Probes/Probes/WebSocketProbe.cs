@@ -35,6 +35,8 @@ internal sealed class WebSocketProbe : IProbe
 
     public string Kind => TargetKinds.WebSocket;
 
+    public string AttemptNoun => "sessions";
+
     public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);

@@ -22,6 +22,8 @@ public sealed class ConcurrencyRunTests
 
         public string Kind => TargetKinds.Postgres;
 
+        public string AttemptNoun => "connects";
+
         public int MaxTogether { get; private set; }
 
         public int Calls => _arrived;
@@ -153,13 +155,21 @@ public sealed class ConcurrencyRunTests
         Assert.Equal(0, probe.Calls);
     }
 
-    [Theory]
-    [InlineData(TargetKinds.Concurrency)]
-    [InlineData(TargetKinds.Startup)]
-    public void EffectiveConditions_LoadKindWithoutConditions_EverySuccessRequired(string kind)
+    [Fact]
+    public void EffectiveConditions_ConcurrencyWithoutConditions_EverySuccessRequired()
     {
-        Assert.Equal([LoadChecks.DefaultCondition], CheckRunner.EffectiveConditions(new TargetSpec { Name = "x", Kind = kind }));
+        Assert.Equal([LoadChecks.DefaultCondition], ProbeCatalog.Empty.EffectiveConditions(new TargetSpec { Name = "x", Kind = TargetKinds.Concurrency }));
         Assert.Equal("[SUCCESS_RATE] == 1", LoadChecks.DefaultCondition);
+    }
+
+    [Fact]
+    public void EffectiveConditions_KindWithoutADefault_NoneAndTheTargetsOwnWin()
+    {
+        var catalog = ProbeCatalog.Empty.With(new SlotProbe(parallel: 1, slots: 1));
+
+        Assert.Empty(catalog.EffectiveConditions(Db));
+        Assert.Equal(["[CONNECTED] == true"], catalog.EffectiveConditions(Db with { Conditions = ["[CONNECTED] == true"] }));
+        Assert.Equal(["[CONNECTED] == true"], catalog.EffectiveConditions(new TargetSpec { Name = "x", Kind = TargetKinds.Concurrency, Conditions = ["[CONNECTED] == true"] }));
     }
 
     [Fact]
@@ -167,9 +177,9 @@ public sealed class ConcurrencyRunTests
     {
         var startup = new TargetSpec { Name = "s", Kind = TargetKinds.Startup, Deadline = TimeSpan.FromSeconds(60) };
 
-        Assert.Equal(TimeSpan.FromSeconds(75), LoadChecks.TimeoutOf(startup, new DefaultsSpec()));
+        Assert.Equal(TimeSpan.FromSeconds(75), LoadChecks.StartupTimeout(startup));
         Assert.Equal(TimeSpan.FromSeconds(60), LoadChecks.ReadyDeadline(startup, TimeSpan.FromSeconds(75)));
         Assert.Equal(TimeSpan.FromSeconds(20), LoadChecks.ReadyDeadline(startup with { Deadline = null }, TimeSpan.FromSeconds(35)));
-        Assert.Equal(DefaultsSpec.DefaultTimeout, LoadChecks.TimeoutOf(Db with { Timeout = null }, new DefaultsSpec()));
+        Assert.Equal(DefaultsSpec.DefaultTimeout, ProbeCatalog.Empty.With(new SlotProbe(parallel: 1, slots: 1)).TimeoutOf(Db with { Timeout = null }, new DefaultsSpec()));
     }
 }

@@ -1,11 +1,11 @@
 using System.Text.RegularExpressions;
 using Faultline.Core.Running;
 
-namespace Faultline.Probes.Net;
+namespace Faultline.Core.Config;
 
 /// <summary>
 /// The parts of a connection URL (<c>scheme://user:password@host:port/path?query</c>) that the
-/// postgres and redis probes share. The password is registered with the redactor before anything
+/// postgres and redis connection strings share. The password is registered with the redactor before anything
 /// else parses the text, so no later message can carry it — not even a malformed URL's.
 /// </summary>
 public sealed partial record ConnectionUrl
@@ -71,6 +71,13 @@ public sealed partial record ConnectionUrl
             Query = uri.Query.TrimStart('?'),
         };
         return true;
+    }
+
+    /// <summary><c>host:port</c>, with brackets around an IPv6 literal.</summary>
+    public static string FormatEndpoint(string host, int port)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]:{port}" : $"{host}:{port}";
     }
 
     /// <summary><see cref="Uri.UnescapeDataString(string)"/>, or the text itself when it is not valid escaping.</summary>

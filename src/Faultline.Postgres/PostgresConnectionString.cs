@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
+using Faultline.Core.Config;
 using Faultline.Core.Model;
 using Faultline.Core.Running;
-using Faultline.Probes.Net;
 using Npgsql;
 
-namespace Faultline.Probes.Postgres;
+namespace Faultline.Postgres;
 
 /// <summary>A parsed postgres connection string: the Npgsql settings plus what the probe needs to name and secure the target.</summary>
 internal sealed record PostgresSettings
@@ -69,7 +69,7 @@ internal static partial class PostgresConnectionString
 
     /// <summary><c>unix:DIR/.s.PGSQL.PORT</c> for a socket directory, else <c>host:port</c> (IPv6 literals in brackets).</summary>
     public static string Endpoint(string host, int port, bool socket) =>
-        socket ? "unix:" + SocketPath(host, port) : NetworkPreflight.FormatEndpoint(host, port);
+        socket ? "unix:" + SocketPath(host, port) : ConnectionUrl.FormatEndpoint(host, port);
 
     /// <summary><c>host:port/database</c>, or <c>unix:DIR/.s.PGSQL.PORT (db database)</c>: a target named without credentials.</summary>
     public static string Describe(string host, int port, string database, bool socket) =>

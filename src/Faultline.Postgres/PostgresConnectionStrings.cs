@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Faultline.Core.Running;
 using Npgsql;
 
-namespace Faultline.Probes.Postgres;
+namespace Faultline.Postgres;
 
 /// <summary>
 /// The postgres probe's connection-string reading for code that connects outside a probe (the history store, a
