@@ -26,8 +26,8 @@ public sealed record MonitorHostOptions
     /// <summary>Where to serve Prometheus metrics (<c>/metrics</c>); null = not served (the metrics are still kept).</summary>
     public IPEndPoint? Metrics { get; init; }
 
-    /// <summary>The probes, one per target kind.</summary>
-    public required IEnumerable<IProbe> Probes { get; init; }
+    /// <summary>The probes, one per target kind (e.g. <c>BuiltInProbes.Create().With(PostgresProbes.Create())</c>).</summary>
+    public required ProbeCatalog Probes { get; init; }
 
     /// <summary>The host resolver for a target's <c>resolver:</c> setting (null = the system's).</summary>
     public required Func<string?, IHostResolver> Resolver { get; init; }

@@ -139,7 +139,7 @@ public sealed class MonitorHostTests : IDisposable
         {
             Config = config,
             Store = MonitorHost.NoStore,
-            Probes = [],
+            Probes = ProbeCatalog.Empty,
             Resolver = _ => throw new InvalidOperationException("the scripted probe resolves nothing"),
             WrapProbe = _ => scripted.ProbeAsync,
         };
