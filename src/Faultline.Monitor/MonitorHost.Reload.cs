@@ -19,22 +19,12 @@ public enum ConfigReloadOutcome
     PartlyApplied,
 }
 
-/// <summary>A config change and what became of it. <see cref="Message"/> is one line, escaped (a path or an exception message can hold anything).</summary>
-public sealed record ConfigReload
-{
-    public required string Path { get; init; }
-
-    public required ConfigReloadOutcome Outcome { get; init; }
-
-    /// <summary>Targets now running (the new count when applied, else the count still running).</summary>
-    public required int Targets { get; init; }
-
-    /// <summary>The config's errors, when <see cref="ConfigReloadOutcome.Invalid"/>.</summary>
-    public ConfigException? Errors { get; init; }
-
-    /// <summary>What happened, for a person: set for every outcome but <see cref="ConfigReloadOutcome.Invalid"/>.</summary>
-    public string? Message { get; init; }
-}
+/// <summary>
+/// A config change and what became of it: the file, the outcome, the targets now running (the new count when applied,
+/// else the count still running), the config's errors when <see cref="ConfigReloadOutcome.Invalid"/>, and otherwise a
+/// one-line message for a person (escaped: a path or an exception message can hold anything).
+/// </summary>
+public sealed record ConfigReload(string Path, ConfigReloadOutcome Outcome, int Targets, ConfigException? Errors = null, string? Message = null);
 
 /// <summary>A <see cref="IMonitorSink"/> that also wants to know about config changes.</summary>
 public interface IMonitorReloadSink
@@ -74,7 +64,7 @@ public sealed partial class MonitorHost
     {
         var running = _engine.Config.Targets.Count;
         ConfigReload Refused(string message) =>
-            new() { Path = path, Outcome = ConfigReloadOutcome.Refused, Targets = running, Message = message + "; still running the previous config" };
+            new(path, ConfigReloadOutcome.Refused, running, Message: message + "; still running the previous config");
 
         var applied = false;
         try
@@ -86,7 +76,7 @@ public sealed partial class MonitorHost
             }
             catch (ConfigException ex)
             {
-                return new ConfigReload { Path = path, Outcome = ConfigReloadOutcome.Invalid, Targets = running, Errors = ex };
+                return new ConfigReload(path, ConfigReloadOutcome.Invalid, running, Errors: ex);
             }
             catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
             {
@@ -110,7 +100,7 @@ public sealed partial class MonitorHost
                 _metrics.RemoveTarget(name);
             }
 
-            return new ConfigReload { Path = path, Outcome = ConfigReloadOutcome.Applied, Targets = next.Targets.Count, Message = $"config reloaded ({next.Targets.Count} targets)" };
+            return new ConfigReload(path, ConfigReloadOutcome.Applied, next.Targets.Count, Message: $"config reloaded ({next.Targets.Count} targets)");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -122,13 +112,11 @@ public sealed partial class MonitorHost
         {
             var what = $"{ex.GetType().Name}: {SafeText.OneLine(ex.Message)}";
             return applied
-                ? new ConfigReload
-                {
-                    Path = path,
-                    Outcome = ConfigReloadOutcome.PartlyApplied,
-                    Targets = _engine.Config.Targets.Count,
-                    Message = $"{SafeText.OneLine(path)}: the targets were reloaded, but updating the alert channels failed ({what}); restart the monitor to apply them",
-                }
+                ? new ConfigReload(
+                    path,
+                    ConfigReloadOutcome.PartlyApplied,
+                    _engine.Config.Targets.Count,
+                    Message: $"{SafeText.OneLine(path)}: the targets were reloaded, but updating the alert channels failed ({what}); restart the monitor to apply them")
                 : Refused($"{SafeText.OneLine(path)}: reloading the config failed ({what})");
         }
     }

@@ -85,25 +85,8 @@ internal static partial class PostgresConnectionString
         "keepalives_idle",
     };
 
-    public static bool TryParse(string? text, string targetName, SecretRedactor redactor, out PostgresSettings settings, out ProbeError error)
-    {
-        settings = null!;
-        error = null!;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            error = Invalid(targetName, "it is empty");
-            return false;
-        }
-
-        var problem = Parse(text, redactor, out settings);
-        if (problem is not null)
-        {
-            error = Invalid(targetName, redactor.Redact(problem));
-            return false;
-        }
-
-        return true;
-    }
+    public static bool TryParse(string? text, string targetName, SecretRedactor redactor, out PostgresSettings settings, out ProbeError error) =>
+        ConnectionUrl.TryRead(text, targetName, "postgres", redactor, Parse, out settings, out error);
 
     /// <summary>Parses either form; returns what is wrong (not yet redacted), or null with <paramref name="settings"/> set.</summary>
     internal static string? Parse(string text, SecretRedactor redactor, out PostgresSettings settings)
@@ -115,9 +98,6 @@ internal static partial class PostgresConnectionString
             ? FromUrl(trimmed, redactor, out settings)
             : FromKeyValue(trimmed, redactor, out settings);
     }
-
-    private static ProbeError Invalid(string targetName, string reason) =>
-        new(ErrorKind.ConfigInvalid, $"connection string for '{targetName}' is not a valid postgres URL or key=value string: {reason}") { Phase = "config" };
 
     private static string? FromUrl(string text, SecretRedactor redactor, out PostgresSettings settings)
     {

@@ -36,25 +36,8 @@ internal static partial class RedisConnectionString
 {
     public const int DefaultPort = 6379;
 
-    public static bool TryParse(string? text, string targetName, SecretRedactor redactor, out RedisSettings settings, out ProbeError error)
-    {
-        settings = null!;
-        error = null!;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            error = Invalid(targetName, "it is empty");
-            return false;
-        }
-
-        var problem = Parse(text, redactor, out settings);
-        if (problem is not null)
-        {
-            error = Invalid(targetName, redactor.Redact(problem));
-            return false;
-        }
-
-        return true;
-    }
+    public static bool TryParse(string? text, string targetName, SecretRedactor redactor, out RedisSettings settings, out ProbeError error) =>
+        ConnectionUrl.TryRead(text, targetName, "redis", redactor, Parse, out settings, out error);
 
     /// <summary>Parses either form; returns what is wrong (not yet redacted), or null with <paramref name="settings"/> set.</summary>
     internal static string? Parse(string text, SecretRedactor redactor, out RedisSettings settings)
@@ -64,9 +47,6 @@ internal static partial class RedisConnectionString
             || trimmed.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase);
         return isUrl ? FromUrl(trimmed, redactor, out settings) : FromOptions(trimmed, redactor, out settings);
     }
-
-    private static ProbeError Invalid(string targetName, string reason) =>
-        new(ErrorKind.ConfigInvalid, $"connection string for '{targetName}' is not a valid redis URL or key=value string: {reason}") { Phase = "config" };
 
     private static string? FromUrl(string text, SecretRedactor redactor, out RedisSettings settings)
     {

@@ -1,7 +1,11 @@
 using System.Text.RegularExpressions;
+using Faultline.Core.Model;
 using Faultline.Core.Running;
 
 namespace Faultline.Core.Config;
+
+/// <summary>Parses one connection string form set; returns what is wrong (not yet redacted), or null with <paramref name="settings"/> set.</summary>
+public delegate string? ConnectionParser<T>(string text, SecretRedactor redactor, out T settings);
 
 /// <summary>
 /// The parts of a connection URL (<c>scheme://user:password@host:port/path?query</c>) that the
@@ -71,6 +75,27 @@ public sealed partial record ConnectionUrl
             Query = uri.Query.TrimStart('?'),
         };
         return true;
+    }
+
+    /// <summary>
+    /// Reads the connection string of target <paramref name="targetName"/> with <paramref name="parse"/> (which hands any
+    /// password to <paramref name="redactor"/> first). False with a <c>config-invalid</c> error, already redacted, when it
+    /// is empty or not a valid <paramref name="what"/> URL or key=value string.
+    /// </summary>
+    public static bool TryRead<T>(string? text, string targetName, string what, SecretRedactor redactor, ConnectionParser<T> parse, out T settings, out ProbeError error)
+    {
+        ArgumentNullException.ThrowIfNull(redactor);
+        ArgumentNullException.ThrowIfNull(parse);
+        settings = default!;
+        error = null!;
+        var problem = string.IsNullOrWhiteSpace(text) ? "it is empty" : parse(text, redactor, out settings) is { } found ? redactor.Redact(found) : null;
+        if (problem is null)
+        {
+            return true;
+        }
+
+        error = new ProbeError(ErrorKind.ConfigInvalid, $"connection string for '{targetName}' is not a valid {what} URL or key=value string: {problem}") { Phase = "config" };
+        return false;
     }
 
     /// <summary><c>host:port</c>, with brackets around an IPv6 literal.</summary>

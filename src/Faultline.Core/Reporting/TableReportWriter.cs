@@ -1,5 +1,6 @@
 using System.Text;
 using Faultline.Core.Model;
+using static Faultline.Core.Reporting.Ansi;
 
 namespace Faultline.Core.Reporting;
 
@@ -12,12 +13,6 @@ internal sealed class TableReportWriter(bool color) : IReportWriter
 {
     public const int Width = 100;
 
-    private const string Red = "\u001b[31m";
-    private const string Yellow = "\u001b[33m";
-    private const string Green = "\u001b[32m";
-    private const string Bold = "\u001b[1m";
-    private const string Dim = "\u001b[2m";
-    private const string Reset = "\u001b[0m";
 
     public string Format => ReportWriters.Table;
 

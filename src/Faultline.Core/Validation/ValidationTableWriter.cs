@@ -1,5 +1,6 @@
 using System.Text;
 using Faultline.Core.Reporting;
+using static Faultline.Core.Reporting.Ansi;
 
 namespace Faultline.Core.Validation;
 
@@ -10,12 +11,6 @@ namespace Faultline.Core.Validation;
 internal sealed class ValidationTableWriter(bool color) : IValidationWriter
 {
     private const int Width = 100;
-    private const string Red = "\u001b[31m";
-    private const string Yellow = "\u001b[33m";
-    private const string Green = "\u001b[32m";
-    private const string Bold = "\u001b[1m";
-    private const string Dim = "\u001b[2m";
-    private const string Reset = "\u001b[0m";
 
     public string Format => ReportWriters.Table;
 

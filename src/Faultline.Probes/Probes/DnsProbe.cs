@@ -9,7 +9,7 @@ using Faultline.Probes.Net;
 namespace Faultline.Probes.Probes;
 
 /// <summary>Asks a DNS server for each requested record type and records rcode, answers and time.</summary>
-internal sealed class DnsProbe : IProbe
+internal sealed class DnsProbe() : TimedProbe(TargetKinds.Dns, "lookups")
 {
     /// <summary>Answers kept in a result, the first ones received; the rest are counted in <see cref="DnsObservation.AnswersDropped"/>.</summary>
     internal const int MaxAnswers = 32;
@@ -17,15 +17,8 @@ internal sealed class DnsProbe : IProbe
     /// <summary>Characters kept of one answer's value; a longer value is cut and ends with an ellipsis.</summary>
     internal const int MaxValueLength = 256;
 
-    public string Kind => TargetKinds.Dns;
-
-    public string AttemptNoun => "lookups";
-
-    public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
+    protected override async Task<Observation> ObserveAsync(TargetSpec target, ProbeContext context, ProbeRun run, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(context);
-        var run = new ProbeRun(context);
         if (string.IsNullOrWhiteSpace(target.Host))
         {
             return run.Observe("(no host)", ProbeErrors.Config($"dns target {target.Name} needs a host"));

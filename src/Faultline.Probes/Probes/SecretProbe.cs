@@ -13,19 +13,12 @@ namespace Faultline.Probes.Probes;
 /// length, rule results and an 8-hex SHA-256 fingerprint. Values are registered with the redactor
 /// and never copied into the observation.
 /// </summary>
-internal sealed class SecretProbe : IProbe
+internal sealed class SecretProbe() : TimedProbe(TargetKinds.Secret, "reads")
 {
     private static readonly TimeSpan PatternTimeout = TimeSpan.FromSeconds(1);
 
-    public string Kind => TargetKinds.Secret;
-
-    public string AttemptNoun => "reads";
-
-    public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
+    protected override async Task<Observation> ObserveAsync(TargetSpec target, ProbeContext context, ProbeRun run, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(context);
-        var run = new ProbeRun(context);
         var directory = target.Source?.Directory;
         var source = directory is null ? "env" : $"dir:{directory}";
 

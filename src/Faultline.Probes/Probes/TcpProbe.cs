@@ -6,17 +6,10 @@ using Faultline.Probes.Net;
 namespace Faultline.Probes.Probes;
 
 /// <summary>Resolves and opens a TCP connection: refused vs timed out vs unreachable vs reset.</summary>
-internal sealed class TcpProbe : IProbe
+internal sealed class TcpProbe() : TimedProbe(TargetKinds.Tcp, "connects")
 {
-    public string Kind => TargetKinds.Tcp;
-
-    public string AttemptNoun => "connects";
-
-    public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
+    protected override async Task<Observation> ObserveAsync(TargetSpec target, ProbeContext context, ProbeRun run, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(context);
-        var run = new ProbeRun(context);
         if (string.IsNullOrWhiteSpace(target.Host) || target.Port is not (> 0 and <= 65535))
         {
             var text = target.Host ?? "(no host)";

@@ -8,19 +8,12 @@ using Faultline.Probes.Net;
 namespace Faultline.Probes.Probes;
 
 /// <summary>TLS handshake with SNI: protocol, cipher, chain, SANs, validity, hostname match, trust.</summary>
-internal sealed class TlsProbe : IProbe
+internal sealed class TlsProbe() : TimedProbe(TargetKinds.Tls, "handshakes")
 {
     public const int DefaultPort = 443;
 
-    public string Kind => TargetKinds.Tls;
-
-    public string AttemptNoun => "handshakes";
-
-    public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
+    protected override async Task<Observation> ObserveAsync(TargetSpec target, ProbeContext context, ProbeRun run, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(context);
-        var run = new ProbeRun(context);
         if (string.IsNullOrWhiteSpace(target.Host) || target.Port is <= 0 or > 65535)
         {
             return run.Observe(target.Host ?? "(no host)", ProbeErrors.Config($"tls target {target.Name} needs a host (and an optional port, default 443)"));

@@ -18,7 +18,7 @@ namespace Faultline.Probes.Probes;
 /// each event and its latency since the send, the events missing, and the last message (the answer).
 /// A refused upgrade or login keeps its status, headers and body, so proxy pages are recognised.
 /// </summary>
-internal sealed class WebSocketProbe : IProbe
+internal sealed class WebSocketProbe() : TimedProbe(TargetKinds.WebSocket, "sessions")
 {
     /// <summary>At most this many events are recorded.</summary>
     public const int MaxEvents = 500;
@@ -33,15 +33,8 @@ internal sealed class WebSocketProbe : IProbe
 
     private static readonly string[] SecretWords = ["pass", "secret", "token", "key", "credential"];
 
-    public string Kind => TargetKinds.WebSocket;
-
-    public string AttemptNoun => "sessions";
-
-    public async Task<Observation> ProbeAsync(TargetSpec target, ProbeContext context, CancellationToken cancellationToken)
+    protected override async Task<Observation> ObserveAsync(TargetSpec target, ProbeContext context, ProbeRun run, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(context);
-        var run = new ProbeRun(context);
         if (!Uri.TryCreate(target.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss"))
         {
             return run.Observe(target.Url is null ? "(no url)" : HttpProbe.DisplayUrl(target.Url), ProbeErrors.Config($"websocket target {target.Name} needs an absolute ws:// or wss:// url"));
