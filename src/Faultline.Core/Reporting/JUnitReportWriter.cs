@@ -11,15 +11,10 @@ namespace Faultline.Core.Reporting;
 /// A failure's message is <c>layer (side): reason</c>, its text the evidence and the remedy;
 /// non-critical failures say <c>(non-critical)</c>; warnings pass with the warning in system-out.
 /// </summary>
-internal sealed class JUnitReportWriter : IReportWriter
+internal sealed class JUnitReportWriter() : FormatWriter<Report>(ReportWriters.JUnit), IReportWriter
 {
-    public string Format => ReportWriters.JUnit;
-
-    public void Write(Report report, TextWriter output)
+    protected override void WriteTo(Report report, TextWriter output)
     {
-        ArgumentNullException.ThrowIfNull(report);
-        ArgumentNullException.ThrowIfNull(output);
-
         var settings = new XmlWriterSettings
         {
             Indent = true,

@@ -5,15 +5,10 @@ using Faultline.Core.Model;
 namespace Faultline.Core.Reporting;
 
 /// <summary>Markdown for a CI step summary: the verdict, a table of targets, the root cause, then evidence and remedy per failure.</summary>
-internal sealed class MarkdownReportWriter : IReportWriter
+internal sealed class MarkdownReportWriter() : FormatWriter<Report>(ReportWriters.Markdown), IReportWriter
 {
-    public string Format => ReportWriters.Markdown;
-
-    public void Write(Report report, TextWriter output)
+    protected override void WriteTo(Report report, TextWriter output)
     {
-        ArgumentNullException.ThrowIfNull(report);
-        ArgumentNullException.ThrowIfNull(output);
-
         var md = new StringBuilder();
         md.Append("## Faultline: ").AppendLine(Inline(ReportText.Verdict(report))).AppendLine();
         var context = new List<string>();

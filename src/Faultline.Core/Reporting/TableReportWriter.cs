@@ -9,18 +9,13 @@ namespace Faultline.Core.Reporting;
 /// failure or warning, then exactly two closing lines — the root cause (omitted without one) and
 /// the verdict. ANSI colours only when asked for.
 /// </summary>
-internal sealed class TableReportWriter(bool color) : IReportWriter
+internal sealed class TableReportWriter(bool color) : FormatWriter<Report>(ReportWriters.Table), IReportWriter
 {
     public const int Width = 100;
 
 
-    public string Format => ReportWriters.Table;
-
-    public void Write(Report report, TextWriter output)
+    protected override void WriteTo(Report report, TextWriter output)
     {
-        ArgumentNullException.ThrowIfNull(report);
-        ArgumentNullException.ThrowIfNull(output);
-
         var rows = report.Results.Select(r => new[]
         {
             StatusWord(r.Status),

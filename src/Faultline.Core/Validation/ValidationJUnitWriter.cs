@@ -12,15 +12,10 @@ namespace Faultline.Core.Validation;
 /// <c>&lt;testcase&gt;</c> per target (classname = category), one <c>&lt;failure&gt;</c> per failing
 /// run; a flaky or passing target notes its outcome and baseline move in system-out.
 /// </summary>
-internal sealed class ValidationJUnitWriter : IValidationWriter
+internal sealed class ValidationJUnitWriter() : FormatWriter<ValidationResult>(ReportWriters.JUnit), IValidationWriter
 {
-    public string Format => ReportWriters.JUnit;
-
-    public void Write(ValidationResult validation, TextWriter output)
+    protected override void WriteTo(ValidationResult validation, TextWriter output)
     {
-        ArgumentNullException.ThrowIfNull(validation);
-        ArgumentNullException.ThrowIfNull(output);
-
         var settings = new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false), CheckCharacters = false };
         var timestamp = validation.LastReport.StartedAt.ToString("yyyy-MM-ddTHH:mm:ssK", CultureInfo.InvariantCulture);
         using var buffer = new JUnitReportWriter.StringWriterUtf8(CultureInfo.InvariantCulture);

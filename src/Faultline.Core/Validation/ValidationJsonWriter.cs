@@ -12,7 +12,7 @@ namespace Faultline.Core.Validation;
 /// categories[], signoff { status, reasons[] }, targets[ { name, category, critical, outcome, baseline,
 /// runs[ { run, status, layer, side, errorKind, evidence } ] } ]</c>. A rate is null when nothing was counted.
 /// </summary>
-internal sealed class ValidationJsonWriter : IValidationWriter
+internal sealed class ValidationJsonWriter() : FormatWriter<ValidationResult>(ReportWriters.Json), IValidationWriter
 {
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -20,12 +20,8 @@ internal sealed class ValidationJsonWriter : IValidationWriter
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public string Format => ReportWriters.Json;
-
-    public void Write(ValidationResult validation, TextWriter output)
+    protected override void WriteTo(ValidationResult validation, TextWriter output)
     {
-        ArgumentNullException.ThrowIfNull(validation);
-        ArgumentNullException.ThrowIfNull(output);
         output.Write(Serialize(validation));
         output.WriteLine();
     }

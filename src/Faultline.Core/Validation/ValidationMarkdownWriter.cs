@@ -6,14 +6,10 @@ using Faultline.Core.Reporting;
 namespace Faultline.Core.Validation;
 
 /// <summary>Markdown for a CI step summary or an incident ticket: the verdict line, a categories table, a targets table, the sign-off with its reasons.</summary>
-internal sealed class ValidationMarkdownWriter : IValidationWriter
+internal sealed class ValidationMarkdownWriter() : FormatWriter<ValidationResult>(ReportWriters.Markdown), IValidationWriter
 {
-    public string Format => ReportWriters.Markdown;
-
-    public void Write(ValidationResult validation, TextWriter output)
+    protected override void WriteTo(ValidationResult validation, TextWriter output)
     {
-        ArgumentNullException.ThrowIfNull(validation);
-        ArgumentNullException.ThrowIfNull(output);
         var v = validation;
 
         var md = new StringBuilder();

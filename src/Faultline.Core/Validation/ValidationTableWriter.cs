@@ -8,16 +8,12 @@ namespace Faultline.Core.Validation;
 /// The console view: a categories table, a targets table (one letter per run: P pass, W warn, F fail),
 /// the sign-off reasons, then the verdict as the last line. ANSI colours only when asked for.
 /// </summary>
-internal sealed class ValidationTableWriter(bool color) : IValidationWriter
+internal sealed class ValidationTableWriter(bool color) : FormatWriter<ValidationResult>(ReportWriters.Table), IValidationWriter
 {
     private const int Width = 100;
 
-    public string Format => ReportWriters.Table;
-
-    public void Write(ValidationResult validation, TextWriter output)
+    protected override void WriteTo(ValidationResult validation, TextWriter output)
     {
-        ArgumentNullException.ThrowIfNull(validation);
-        ArgumentNullException.ThrowIfNull(output);
         var v = validation;
         var text = new StringBuilder();
 
