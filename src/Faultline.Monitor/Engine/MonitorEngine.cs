@@ -412,7 +412,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
     {
         for (var wait = until - _time.GetUtcNow(); wait > TimeSpan.Zero; wait = until - _time.GetUtcNow())
         {
-            var delay = Task.Delay(wait < LongestSleep ? wait : LongestSleep, _time, token);
+            var delay = Task.Delay(Schedule.TimerWait(wait, LongestSleep), _time, token);
             scheduled.SleepingUntil = until;
             try
             {
