@@ -51,6 +51,9 @@ public sealed partial class MonitorEngine : IAsyncDisposable
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Dictionary<string, TargetTracker> _trackers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ScheduledTarget> _scheduled = new(StringComparer.Ordinal);
+
+    /// <summary>Trackers waiting for a dependency's result before opening an incident (<see cref="TargetTracker.OpenDeferred"/>).</summary>
+    private readonly HashSet<TargetTracker> _deferred = [];
     private readonly List<Task> _loops = [];
     private readonly Channel<StoredResult> _writes = Channel.CreateUnbounded<StoredResult>(new UnboundedChannelOptions { SingleReader = true });
     private FaultlineConfig _config;
@@ -302,7 +305,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
         _scheduled[target.Name] = scheduled;
         if (!_trackers.ContainsKey(target.Name))
         {
-            _trackers[target.Name] = new TargetTracker(target.Name, target.Name, target);
+            _trackers[target.Name] = new TargetTracker(target.Name, target.Name, target, _deferred);
         }
 
         var loop = Task.Run(() => LoopAsync(scheduled), CancellationToken.None);
@@ -571,7 +574,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
             }
 
             // A fresh result may be the evidence a dependent waited for before opening its incident.
-            foreach (var waiting in _trackers.Values.Where(t => t.OpenDeferred).ToList())
+            foreach (var waiting in _deferred.Count == 0 ? [] : _trackers.Values.Where(t => t.OpenDeferred).ToList())
             {
                 await TryGoDownAsync(waiting, at, cancellationToken).ConfigureAwait(false);
             }
@@ -586,7 +589,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
     {
         if (!_trackers.TryGetValue(name, out var tracker))
         {
-            tracker = new TargetTracker(name, owner.Name, owner);
+            tracker = new TargetTracker(name, owner.Name, owner, _deferred);
             _trackers[name] = tracker;
         }
 
@@ -1138,6 +1141,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
                 }
             }
 
+            tracker.OpenDeferred = false;
             _trackers.Remove(tracker.Name);
             foreach (var other in _trackers.Values)
             {
