@@ -144,7 +144,8 @@ Date: $(date -u +%Y-%m-%dT%H:%MZ)
 ## bare .NET probe loop (bench/MonitorBench \`bare\`, same URLs, same rate, same run)
 
 A new connection per probe with the HttpClient/SocketsHttpHandler settings of Faultline's http probe, and
-nothing else (no scheduler, conditions, classification, state machine or storage): the floor of probing in .NET.
+nothing else (no scheduler, conditions, classification, state machine or storage): the floor of probing in .NET,
+in a process with the runtime settings of the faultline CLI (thread-pool \`UnfairSemaphoreSpinLimit\` 0).
 
 | measure | value |
 |---|---|
