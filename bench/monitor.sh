@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Monitor benchmark (not part of CI): 1,000 HTTP targets at a 5 s interval against a local nginx for
 # 2 minutes, measured on `faultline monitor`: schedule lag p50/p99/max (goal p99 < 100 ms), CPU, peak
-# RSS (goal < 200 MB); then prometheus-blackbox-exporter probing the same 1,000 URLs at the same rate
-# (driven like a Prometheus scrape loop) in the same run, for CPU per probe of each.
+# RSS (goal < 150 MB); then, in the same run, a bare .NET probe loop (bench/MonitorBench `bare`: the same URLs at
+# the same rate, a new connection per probe with the settings of Faultline's http probe, nothing else) as the
+# floor of what probing costs in .NET, and prometheus-blackbox-exporter probing the same URLs at the same rate
+# (driven like a Prometheus scrape loop), for CPU per probe of each (goal: faultline / blackbox_exporter <= 0.5).
 #   bench/monitor.sh            (FAULTLINE_BENCH_TARGETS=1000 FAULTLINE_BENCH_SECONDS=120 to change)
 # Needs: nginx, prometheus-blackbox-exporter (apt-get install nginx prometheus-blackbox-exporter).
 # Writes bench/RESULTS-monitor.md.
@@ -80,6 +82,17 @@ lag=$(dotnet "$work/driver/MonitorBench.dll" lag "$work/events.jsonl" "$warmup")
 mon_results=$(sed 's/.*results=\([0-9]*\).*/\1/' <<<"$lag")
 # Results whose due time fell inside the measured window (lag skips the warm-up; the tail after the
 # window is cut by the stop), so CPU per probe is CPU of the window / probes due in the window.
+echo "bench: bare .NET probe loop, the same $targets URLs every ${interval}s for ${seconds}s (+${warmup}s warm-up)..." >&2
+dotnet "$work/driver/MonitorBench.dll" bare "$work/urls" "$interval" "$warmup" "$seconds" >"$work/bare.out" &
+bare=$!; pids+=("$bare")
+sleep "$warmup"
+n0=$(cpu_ticks "$bare")
+sleep "$seconds"
+n1=$(cpu_ticks "$bare"); bare_peak=$(peak_rss_kb "$bare")
+wait "$bare"
+bare_cpu=$(awk -v a="$n0" -v b="$n1" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')
+bare_out=$(cat "$work/bare.out")
+bare_probes=$(sed 's/.*probes=\([0-9]*\).*/\1/' <<<"$bare_out")
 echo "bench: blackbox_exporter, the same $targets URLs every ${interval}s for ${seconds}s..." >&2
 cat >"$work/blackbox.yml" <<YAML
 modules:
@@ -101,11 +114,15 @@ bbx_probes=$(sed 's/.*probes=\([0-9]*\).*/\1/' <<<"$scrape")
 load_after=$(cut -d" " -f1-3 /proc/loadavg)
 
 per_probe() { awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.3f", c * 1000 / n; else print "n/a" }'; }
-mon_pp=$(per_probe "$mon_cpu" "$mon_results"); bbx_pp=$(per_probe "$bbx_cpu" "$bbx_probes")
-ratio=$(awk -v a="$mon_pp" -v b="$bbx_pp" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+mon_pp=$(per_probe "$mon_cpu" "$mon_results"); bare_pp=$(per_probe "$bare_cpu" "$bare_probes"); bbx_pp=$(per_probe "$bbx_cpu" "$bbx_probes")
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ratio=$(ratio_of "$mon_pp" "$bbx_pp"); bare_ratio=$(ratio_of "$bare_pp" "$bbx_pp"); over_bare=$(ratio_of "$mon_pp" "$bare_pp")
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 cores=$(nproc); mem=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 out="$root/bench/RESULTS-monitor.md"
+# The "## History" section of the previous results (earlier runs' key figures, kept by hand) carries over.
+history=""
+[ -f "$out" ] && history=$(sed -n '/^## History/,$p' "$out")
 cat >"$out" <<MD
 # Monitor benchmark
 
@@ -121,8 +138,21 @@ Date: $(date -u +%Y-%m-%dT%H:%MZ)
 | schedule lag | $(sed 's/results=[0-9]* //; s/ failed=.*//; s/_ms=/ /g; s/lag_//g' <<<"$lag") (ms) | p99 < 100 ms |
 | failed probes | $(sed 's/.*failed=//' <<<"$lag") | 0 |
 | CPU | ${mon_cpu} s over ${seconds} s | |
-| RSS | average $rss_avg MB, peak $((peak / 1024)) MB | < 200 MB |
+| RSS | average $rss_avg MB, peak $((peak / 1024)) MB | < 150 MB |
 | CPU per probe | $mon_pp ms | |
+
+## bare .NET probe loop (bench/MonitorBench \`bare\`, same URLs, same rate, same run)
+
+A new connection per probe with the HttpClient/SocketsHttpHandler settings of Faultline's http probe, and
+nothing else (no scheduler, conditions, classification, state machine or storage): the floor of probing in .NET,
+in a process with the runtime settings of the faultline CLI (thread-pool \`UnfairSemaphoreSpinLimit\` 0).
+
+| measure | value |
+|---|---|
+| probes | $bare_out |
+| CPU | ${bare_cpu} s over ${seconds} s |
+| peak RSS | $((bare_peak / 1024)) MB |
+| CPU per probe | $bare_pp ms |
 
 ## prometheus-blackbox-exporter $(prometheus-blackbox-exporter --version 2>&1 | head -1 | awk '{ print $3 }') (same URLs, same rate, same run)
 
@@ -133,9 +163,18 @@ Date: $(date -u +%Y-%m-%dT%H:%MZ)
 | peak RSS | $((bbx_peak / 1024)) MB |
 | CPU per probe | $bbx_pp ms |
 
-**CPU per probe, faultline / blackbox_exporter: $ratio** (below 1 = Faultline uses less CPU per probe).
+## CPU per probe, same run
+
+| | ms per probe | / blackbox_exporter |
+|---|---|---|
+| faultline monitor | $mon_pp | **$ratio** (goal <= 0.5) |
+| bare .NET probe loop | $bare_pp | $bare_ratio |
+| prometheus-blackbox-exporter | $bbx_pp | 1 |
+
+faultline / bare loop: $over_bare (what the monitor adds to the probe itself).
 Faultline's figure includes what blackbox_exporter leaves to Prometheus: scheduling, condition
 evaluation, classification, the state machine and writing every result to SQLite. The scrape driver
 that stands in for Prometheus runs in its own process and is not counted for blackbox_exporter.
 MD
+[ -n "$history" ] && printf '\n%s\n' "$history" >>"$out"
 cat "$out"

@@ -96,7 +96,7 @@ internal sealed class PostgresHistoryStore : SqlHistoryStore
         }
     }
 
-    protected override async Task InsertResultsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<StoredResult> results, long[] targetIds, CancellationToken cancellationToken)
+    protected override async Task InsertResultsAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<StoredResult> results, long[] targetIds, CancellationToken cancellationToken)
     {
         var command = Command(connection, """
             INSERT INTO results (target_id, scheduled_at, at, status, layer, side, error_kind, duration_ms, message)

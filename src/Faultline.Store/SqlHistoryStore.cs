@@ -72,6 +72,14 @@ internal abstract class SqlHistoryStore(TimeProvider time, ILogger logger) : IHi
                 ids[i] = await TargetIdAsync(session.Connection, results[i].Target, cancellationToken).ConfigureAwait(false);
             }
 
+            if (results.Count == 1)
+            {
+                // One row is one statement, atomic on its own: BEGIN and COMMIT around it would be two more
+                // statements (a monitor writes most results alone, as they arrive).
+                await InsertResultsAsync(session.Connection, null, results, ids, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             var transaction = await session.Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
@@ -334,7 +342,8 @@ internal abstract class SqlHistoryStore(TimeProvider time, ILogger logger) : IHi
 
     protected abstract Task MigrateCoreAsync(CancellationToken cancellationToken);
 
-    protected abstract Task InsertResultsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<StoredResult> results, long[] targetIds, CancellationToken cancellationToken);
+    /// <summary>Inserts the rows inside <paramref name="transaction"/>; null for a single row, which is one statement.</summary>
+    protected abstract Task InsertResultsAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<StoredResult> results, long[] targetIds, CancellationToken cancellationToken);
 
     /// <summary>True when this caller may roll up and delete now (PostgreSQL: no other replica is doing it).</summary>
     /// <summary>Inserts or replaces rollup rows (one per target and hour) inside <paramref name="transaction"/>.</summary>

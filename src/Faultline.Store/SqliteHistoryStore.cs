@@ -116,7 +116,7 @@ internal sealed class SqliteHistoryStore : SqlHistoryStore
         }
     }
 
-    protected override async Task InsertResultsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<StoredResult> results, long[] targetIds, CancellationToken cancellationToken)
+    protected override async Task InsertResultsAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<StoredResult> results, long[] targetIds, CancellationToken cancellationToken)
     {
         // One single-row statement, prepared once per writer connection and re-bound per row. (Measured: a
         // many-row VALUES list is slower, the provider looks each named parameter up linearly; one JSON array

@@ -265,7 +265,9 @@ public sealed partial class CheckRunner
             first = await Task.WhenAny(probing, Task.Delay(grace, _time, hardStop.Token)).ConfigureAwait(false);
         }
 
-        await hardStop.CancelAsync().ConfigureAwait(false);
+        // Stops the backstop's timer. Synchronously: the only callback is the delay's own, and CancelAsync would
+        // queue it to the thread pool and resume there, a hand-off between threads on every probe.
+        hardStop.Cancel();
 
         if (first != probing)
         {

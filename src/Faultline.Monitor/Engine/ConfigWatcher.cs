@@ -6,9 +6,11 @@ namespace Faultline.Monitor.Engine;
 
 /// <summary>
 /// Watches a config file: a <see cref="FileSystemWatcher"/> on its directory (editors replace files by
-/// rename, so the directory is watched), and a periodic check of the file's write time and length as a
-/// fallback where file events are not delivered (network mounts, some containers, a directory that was
-/// itself replaced). Changes that arrive together are debounced into one call of the callback, which never
+/// rename, so the directory is watched) for files created, deleted, renamed or touched, and a periodic check
+/// of the file's write time and length, which sees a file written in place and stands in where file events
+/// are not delivered (network mounts, some containers, a directory that was itself replaced). Writes are
+/// not watched as events: the directory often holds the history database and the monitor's own output,
+/// written hundreds of times a second, and each write would wake the watcher. Changes that arrive together are debounced into one call of the callback, which never
 /// runs twice at once. Nothing stops the watching but disposal: a callback that throws, a file that is
 /// deleted, replaced by a directory or a FIFO, or that cannot be examined is logged and watched on.
 /// </summary>
@@ -45,7 +47,7 @@ public sealed partial class ConfigWatcher : IAsyncDisposable
         {
             _watcher = new FileSystemWatcher(Path.GetDirectoryName(_path)!, Path.GetFileName(_path))
             {
-                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.Attributes | NotifyFilters.CreationTime,
             };
             _watcher.Changed += OnEvent;
             _watcher.Created += OnEvent;

@@ -34,7 +34,7 @@ public sealed partial class MonitorEngine
             }
 
             // A fresh result may be the evidence a dependent waited for before opening its incident.
-            foreach (var waiting in _trackers.Values.Where(t => t.OpenDeferred).ToList())
+            foreach (var waiting in _deferred.Count == 0 ? [] : _trackers.Values.Where(t => t.OpenDeferred).ToList())
             {
                 await TryGoDownAsync(waiting, at, cancellationToken).ConfigureAwait(false);
             }

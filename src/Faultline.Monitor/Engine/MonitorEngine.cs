@@ -45,6 +45,9 @@ public sealed partial class MonitorEngine : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Dictionary<string, TargetTracker> _trackers = new(StringComparer.Ordinal);
+
+    /// <summary>Trackers waiting for a dependency's result before opening an incident (<see cref="TargetTracker.OpenDeferred"/>).</summary>
+    private readonly HashSet<TargetTracker> _deferred = [];
     private readonly TargetScheduler _scheduler;
     private readonly IncidentTracker _incidents;
     private readonly AlertGate _alerts;
@@ -253,7 +256,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
     {
         if (!_trackers.TryGetValue(name, out var tracker))
         {
-            tracker = new TargetTracker(name, owner.Name, owner);
+            tracker = new TargetTracker(name, owner.Name, owner, _deferred);
             _trackers[name] = tracker;
         }
 
@@ -266,6 +269,7 @@ public sealed partial class MonitorEngine : IAsyncDisposable
         var redactor = SecretRedactor.Of(_config.Secrets);
         foreach (var tracker in _trackers.Values.Where(t => string.Equals(t.Owner, name, StringComparison.Ordinal)).ToList())
         {
+            tracker.OpenDeferred = false;
             _trackers.Remove(tracker.Name);
             await _incidents.ForgetAsync(tracker, now, redactor, cancellationToken).ConfigureAwait(false);
         }

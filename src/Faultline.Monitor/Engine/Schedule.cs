@@ -31,6 +31,14 @@ internal static class Schedule
         return after < DateTimeOffset.MaxValue.UtcTicks - origin.UtcTicks ? origin + TimeSpan.FromTicks((long)after) : DateTimeOffset.MaxValue;
     }
 
+    /// <summary>
+    /// The timer to set for a wait of <paramref name="wait"/>, at most <paramref name="longest"/>: at least a
+    /// millisecond. A timer counts whole milliseconds and may fire up to one early, so the last step of a sleep is
+    /// often a fraction of one; a shorter delay completes at once, and the sleep would spin on the clock until due.
+    /// </summary>
+    public static TimeSpan TimerWait(TimeSpan wait, TimeSpan longest) =>
+        wait > longest ? longest : wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait;
+
     private static double Fraction(ulong hash) => (hash >> 11) / (double)(1UL << 53);
 
     /// <summary>FNV-1a over the name and the salt, then a final mix: stable across processes and runs.</summary>

@@ -223,7 +223,7 @@ internal sealed class TargetScheduler(ProbeFunction probe, Func<FaultlineConfig>
     {
         for (var wait = until - time.GetUtcNow(); wait > TimeSpan.Zero; wait = until - time.GetUtcNow())
         {
-            var delay = Task.Delay(wait < LongestSleep ? wait : LongestSleep, time, token);
+            var delay = Task.Delay(Schedule.TimerWait(wait, LongestSleep), time, token);
             scheduled.SleepingUntil = until;
             try
             {

@@ -8,8 +8,9 @@ namespace Faultline.Monitor.Engine;
 /// The state of one monitored entity: a configured target, or a component seen inside a remote target
 /// (which takes its thresholds from that target). Mutated only under the engine's lock.
 /// </summary>
-internal sealed class TargetTracker(string name, string owner, TargetSpec spec)
+internal sealed class TargetTracker(string name, string owner, TargetSpec spec, ISet<TargetTracker>? deferred = null)
 {
+    private bool _openDeferred;
     private readonly double[] _durations = new double[MonitorEngine.RecentResults];
     private int _durationCount;
     private int _durationNext;
@@ -60,7 +61,23 @@ internal sealed class TargetTracker(string name, string owner, TargetSpec spec)
     public DateTimeOffset? OpenedAt { get; set; }
 
     /// <summary>The threshold of failures was reached, but a dependency has not been probed since: waiting for it before opening.</summary>
-    public bool OpenDeferred { get; set; }
+    /// <remarks>A tracker waiting is also in the set given at construction, so finding the waiting ones need not look at every tracker.</remarks>
+    public bool OpenDeferred
+    {
+        get => _openDeferred;
+        set
+        {
+            _openDeferred = value;
+            if (value)
+            {
+                deferred?.Add(this);
+            }
+            else
+            {
+                deferred?.Remove(this);
+            }
+        }
+    }
 
     /// <summary>Entities whose incidents were attributed to this one's failure.</summary>
     public SortedSet<string> SuppressedChildren { get; } = new(StringComparer.Ordinal);

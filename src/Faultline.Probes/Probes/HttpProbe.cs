@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
@@ -20,6 +21,9 @@ namespace Faultline.Probes.Probes;
 internal sealed class HttpProbe : IProbe
 {
     public const int MaxRedirects = 10;
+
+    /// <summary>Response bodies read up to this many bytes use a pooled buffer.</summary>
+    private const int PooledBodyBytes = 1024 * 1024;
 
     public string Kind => TargetKinds.Http;
 
@@ -201,19 +205,26 @@ internal sealed class HttpProbe : IProbe
     {
         var limit = Math.Max(0, maxBytes);
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            var buffer = new byte[limit + 1];
-            var filled = 0;
-            while (filled < buffer.Length)
-            {
-                var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
 
-                filled += read;
+        // Pooled: a new (zeroed) array of maxBytes per probe was most of what an http probe allocated. A limit
+        // above PooledBodyBytes gets its own array, so the pool never keeps large buffers alive.
+        var pooled = limit < PooledBodyBytes;
+        var buffer = pooled ? ArrayPool<byte>.Shared.Rent(limit + 1) : new byte[limit + 1];
+        try
+        {
+            var filled = 0;
+            await using (stream.ConfigureAwait(false))
+            {
+                while (filled <= limit)
+                {
+                    var read = await stream.ReadAsync(buffer.AsMemory(filled, limit + 1 - filled), cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    filled += read;
+                }
             }
 
             var truncated = filled > limit;
@@ -232,6 +243,13 @@ internal sealed class HttpProbe : IProbe
             }
 
             return (encoding.GetString(buffer, 0, length), truncated);
+        }
+        finally
+        {
+            if (pooled)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
