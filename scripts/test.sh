@@ -19,6 +19,8 @@ SERVICES=$SCRIPT_DIR/services.sh
 
 STOP=0
 FAST=0
+# Test projects run one at a time against the shared servers (the fast tier runs two at once).
+PROJECTS=1
 EXTRA=()
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -83,6 +85,8 @@ if ((FAST)); then
   done
   ((combined)) || EXTRA+=(--filter "$TIER")
   STOP=0
+  # No shared servers: two test projects at once.
+  PROJECTS=2
   # A test that starts a server without the trait fails at once, naming it (TestTiers.RequireServer).
   export FAULTLINE_TEST_TIER=fast
 else
@@ -107,7 +111,7 @@ if ! dotnet build Faultline.slnx -c Release -nologo -v:q; then
   printf 'test.sh: the build failed; no tests ran\n' >&2
   status=1
 else
-  dotnet test Faultline.slnx -c Release --no-build -m:1 -nologo \
+  dotnet test Faultline.slnx -c Release --no-build "-m:$PROJECTS" -nologo \
     --logger "trx;LogFilePrefix=faultline" --results-directory "$RESULTS_DIR" "${EXTRA[@]}"
   rc=$?
   if ((rc != 0)); then
