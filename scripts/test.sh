@@ -8,7 +8,8 @@
 # Release, then runs the test projects one after another (-m:1): several suites drive the same
 # PostgreSQL and Redis to their limits (max_connections, maxmemory), so they must not overlap.
 # --fast: only the tests that need no server (no services started, no lab; classes marked
-# [Trait(TestTiers.Name, TestTiers.Services)] are left out, an extra --filter is combined with that).
+# [Trait(TestTiers.Name, TestTiers.Services)] are left out, an extra --filter is combined with that;
+# no shared servers, so two test projects run at once).
 # TRX files go to .faultline/test-results (FAULTLINE_TEST_RESULTS overrides). Services keep running
 # afterwards unless --stop is given. Exit code: 0 when the build succeeded and no test failed.
 set -uo pipefail
