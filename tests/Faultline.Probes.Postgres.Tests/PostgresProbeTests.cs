@@ -223,7 +223,10 @@ public sealed class PostgresProbeTests(LocalServices services)
         var error = AssertError(observation, ErrorKind.ReadTimeout, "query");
         Assert.Contains("probe query", error.Message, StringComparison.Ordinal);
         Assert.True(observation.Database!.Authenticated);
-        Assert.InRange(elapsed, timeout * 0.9, timeout * 1.5);
+
+        // Ends near its deadline, not at pg_sleep's 30 s; the upper bound leaves room for the server's answer to
+        // the cancel request on a loaded machine (3.02 s was seen once in a full CI run).
+        Assert.InRange(elapsed, timeout * 0.9, timeout * 2);
     }
 
     [Theory]
